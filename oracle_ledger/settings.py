@@ -1,0 +1,238 @@
+"""Settings, from environment variables only (django-environ). Safe defaults are production's:
+DEBUG off, a SECRET_KEY required, no hosts allowed. Where DATABASE_URL / REDIS_URL are unset the
+embedded stack is used (oracle_ledger.embedded), which is how `make run` and `make test` work on a
+bare machine; only then is a secret key generated and kept under `.data/`."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+from oracle_ledger import embedded
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+
+DEBUG = env.bool("DEBUG", default=False)
+EMBEDDED = not os.environ.get("DATABASE_URL")
+_stack = embedded.ensure_started(
+    postgres=EMBEDDED, redis=not os.environ.get("REDIS_URL")
+) if EMBEDDED or not os.environ.get("REDIS_URL") else {}
+
+
+def _embedded_secret_key() -> str:
+    path = embedded.DATA_DIR / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_urlsafe(50))
+        tmp.chmod(0o600)
+        os.replace(tmp, path)  # atomic: concurrent first starts agree on one key
+    return path.read_text().strip()
+
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not (EMBEDDED or DEBUG):
+        raise ImproperlyConfigured("SECRET_KEY is required when DEBUG is off.")
+    SECRET_KEY = _embedded_secret_key()
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1"] if EMBEDDED or DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "identity",
+]
+
+MIDDLEWARE = [
+    "oracle_ledger.api.request_id.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "oracle_ledger.api.middleware.ApiErrorMiddleware",
+]
+
+ROOT_URLCONF = "oracle_ledger.urls"
+WSGI_APPLICATION = "oracle_ledger.wsgi.application"
+AUTH_USER_MODEL = "identity.User"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- PostgreSQL ---------------------------------------------------------------------------------
+DATABASES = {
+    "default": env.db_url_config(
+        os.environ.get("DATABASE_URL") or _stack["database_url"].replace("postgresql://", "postgres://", 1)
+    )
+}
+DATABASES["default"].update(
+    # A connection per request costs ~60% of a simple insert endpoint's throughput here.
+    CONN_MAX_AGE=env.int("DB_CONN_MAX_AGE", default=300),
+    CONN_HEALTH_CHECKS=True,
+    ATOMIC_REQUESTS=False,
+)
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=5)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis: cache (rate limits, idempotency locks) and the Celery broker --------------------------
+REDIS_URL = os.environ.get("REDIS_URL") or _stack["redis_url"]
+# One Redis serves several test runs at once (xdist workers, parallel developers): a run gets its
+# own key prefix and broker database, so counters and queues never cross.
+CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="ol")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2},
+    }
+}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+
+def _celery_url(url: str, db: int) -> str:
+    if url.startswith("unix://"):
+        return f"redis+socket://{url[len('unix://'):].split('?')[0]}?virtual_host={db}"
+    return url.rstrip("/").rsplit("/", 1)[0] + f"/{db}" if url.count("/") > 2 else f"{url}/{db}"
+
+
+CELERY_BROKER_DB = env.int("CELERY_BROKER_DB", default=1)
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=_celery_url(REDIS_URL, CELERY_BROKER_DB))
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
+
+# --- Auth, i18n, static -------------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"  # filled by collectstatic in the image; empty locally
+STATIC_ROOT.mkdir(exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Served straight from the apps' static folders: no collectstatic step for `make run` or tests.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# --- Security headers (production defaults; TLS is terminated in front of gunicorn) ------------
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not (EMBEDDED or DEBUG))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+
+# --- API ----------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["oracle_ledger.api.envelope.EnvelopeJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["oracle_ledger.api.envelope.StrictJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "oracle_ledger.api.envelope.JSONOnlyNegotiation",
+    "EXCEPTION_HANDLER": "oracle_ledger.api.errors.exception_handler",
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "UNAUTHENTICATED_USER": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "ORACLE-LEDGER Stripe Integration API",
+    "DESCRIPTION": "Customers, card payments, ACH, direct deposit and the ledger, over Stripe.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+API_DOCUMENTATION_URL = env.str("API_DOCUMENTATION_URL", default="https://docs.yourdomain.com/errors")
+
+
+def _duration(text: str) -> timedelta:
+    """`24h`, `30m`, `45s`, `7d` or a number of seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    text = text.strip().lower()
+    if text[-1:] in units:
+        return timedelta(seconds=int(text[:-1]) * units[text[-1]])
+    return timedelta(seconds=int(text))
+
+
+JWT_TTL_TEXT = env.str("JWT_TTL", default="24h")
+JWT_TTL = _duration(JWT_TTL_TEXT)
+
+# --- Stripe -------------------------------------------------------------------------------------
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.list("STRIPE_WEBHOOK_SECRET", default=[])
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+ACH_COMPANY_NAME = env.str("ACH_COMPANY_NAME", default="ORACLE-LEDGER Demo Co")
+ACH_COMPANY_ID = env.str("ACH_COMPANY_ID", default="1234567890")
+ALLOW_HEADER_AUTH = env.bool("ALLOW_HEADER_AUTH", default=False)
+
+# --- Logging: one JSON object per line, carrying the request id --------------------------------
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "oracle_ledger.logging.RequestContextFilter"}},
+    "formatters": {"json": {"()": "oracle_ledger.logging.JsonFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_context"]},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.request": {"level": "ERROR", "propagate": True},
+        # The access line is ours (oracle_ledger.request); Django's duplicate would add noise.
+        "django.server": {"level": "ERROR", "propagate": True},
+        "celery": {"level": "INFO", "propagate": True},
+    },
+}
