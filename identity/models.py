@@ -4,6 +4,7 @@ one of the guide's six roles, one organisation."""
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -78,3 +79,63 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ApiKey(models.Model):
+    """A service-to-service credential (DESIGN §5). Only the SHA-256 of the secret is stored: keys
+    are 240 random bits, so a fast hash is enough and lookup stays one indexed equality. `prefix`
+    is what people see to tell keys apart (`olk_test_ab12cd34`)."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=public_id_factory("key_"), editable=False)
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=32, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="api_keys")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class IdempotencyRecord(models.Model):
+    """One `Idempotency-Key` of one caller (DESIGN §5). Inserted (and committed) before the work
+    runs, so the unique constraint decides which of two concurrent requests does the work; the
+    outcome is stored afterwards for replay."""
+
+    class State(models.TextChoices):
+        IN_PROGRESS = "in_progress"
+        DONE = "done"
+
+    caller = models.CharField(max_length=80)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=500)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.IN_PROGRESS)
+    locked_at = models.DateTimeField(default=timezone.now)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True, encoder=DjangoJSONEncoder)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["caller", "key"], name="idempotency_caller_key_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.caller} {self.key} ({self.state})"

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_simplejwt.token_blacklist",
     "identity",
 ]
 
@@ -72,6 +73,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "oracle_ledger.api.middleware.ApiErrorMiddleware",
+    # Last: it authenticates the caller (cached for DRF) to count per caller, and stamps the
+    # X-RateLimit-* headers on every /api/ response, errors included.
+    "oracle_ledger.api.ratelimit.RateLimitMiddleware",
 ]
 
 ROOT_URLCONF = "oracle_ledger.urls"
@@ -179,8 +183,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["oracle_ledger.api.envelope.StrictJSONParser"],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "oracle_ledger.api.envelope.JSONOnlyNegotiation",
     "EXCEPTION_HANDLER": "oracle_ledger.api.errors.exception_handler",
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": [],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["oracle_ledger.api.authentication.ActorAuthentication"],
+    # Every view needs an authenticated actor unless it says `permission_classes = []` (public).
+    "DEFAULT_PERMISSION_CLASSES": ["oracle_ledger.api.permissions.HasCapability"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "UNAUTHENTICATED_USER": None,
@@ -209,6 +214,32 @@ def _duration(text: str) -> timedelta:
 
 JWT_TTL_TEXT = env.str("JWT_TTL", default="24h")
 JWT_TTL = _duration(JWT_TTL_TEXT)
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": JWT_TTL,
+    "REFRESH_TOKEN_LIFETIME": _duration(env.str("JWT_REFRESH_TTL", default="7d")),
+    "SIGNING_KEY": SECRET_KEY,
+    "ALGORITHM": "HS256",
+    "USER_ID_FIELD": "public_id",  # never the database integer (DESIGN §4)
+    "USER_ID_CLAIM": "sub",
+    "UPDATE_LAST_LOGIN": True,
+}
+
+# Requests per window per caller, by the guide's categories (django-ratelimit rate strings:
+# "10/m", "1000/m", "5/h"); each is overridable, e.g. RATE_LIMIT_AUTH=100/m for a benchmark.
+_RATE_LIMIT_DEFAULTS = {"auth": "10/m", "customers": "100/m", "payments": "50/m", "ach": "30/m",
+                        "direct_deposit": "20/m", "webhooks": "1000/m", "general": "1000/m"}
+RATE_LIMITS = {name: env.str(f"RATE_LIMIT_{name.upper()}", default=rate)
+               for name, rate in _RATE_LIMIT_DEFAULTS.items()}
+RATE_LIMIT_ENABLED = env.bool("RATE_LIMIT_ENABLED", default=True)
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = env.str("RATELIMIT_CACHE_PREFIX", default="rl:")
+
+IDEMPOTENCY_TTL = _duration(env.str("IDEMPOTENCY_TTL", default="24h"))
+# An in-flight marker older than this is taken to belong to a crashed request and may be taken over.
+IDEMPOTENCY_LOCK_TIMEOUT = _duration(env.str("IDEMPOTENCY_LOCK_TIMEOUT", default="10m"))
+API_KEY_TOUCH_INTERVAL = timedelta(seconds=60)  # last_used_at is written at most this often
+CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
+    "task": "identity.tasks.idempotency_records_purge_task", "schedule": 3600.0}
 
 # --- Stripe -------------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

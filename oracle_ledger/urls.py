@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
 from oracle_ledger.api.health import HealthView, ReadinessView
@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/health/ready", ReadinessView.as_view(), name="health-ready"),
     path("api/schema", SpectacularJSONAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    path("api/auth/", include("identity.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -73,12 +73,14 @@ class HasCapability(BasePermission):
     or HTTP method, with "*" as the fallback."""
 
     def has_permission(self, request, view) -> bool:
+        # Authentication is required even where no capability is named: a public view says so by
+        # `permission_classes = []`, never by omission.
+        actor = getattr(request, "actor", None)
+        if actor is None:
+            raise AuthenticationRequiredError(suggestion="Send `Authorization: Bearer <token>` or `X-API-Key`.")
         capability = required_capability(request, view)
         if capability is None:
             return True
-        actor = getattr(request, "actor", None)
-        if actor is None:
-            raise AuthenticationRequiredError()
         if scope_of(actor.role, capability) is None:
             on_permission_denied(request, actor, capability)
             raise InsufficientPermissionsError(details={"requiredCapability": str(capability), "role": actor.role})
@@ -94,4 +96,9 @@ def required_capability(request, view) -> Capability | None:
 
 
 def on_permission_denied(request, actor: Actor, capability: Capability) -> None:
-    """Hook for auditing denials (DESIGN §5); the audit app fills it in."""
+    """Every denial is audited (DESIGN §5). Imported late: identity must load before audit."""
+    from identity import audit
+
+    audit.record(actor=actor, action="permission.denied", outcome="denied", target_type="endpoint",
+                 target_id=request.path, request=request,
+                 metadata={"method": request.method, "requiredCapability": str(capability)})

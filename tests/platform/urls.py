@@ -10,6 +10,13 @@ from rest_framework.views import APIView
 from oracle_ledger.urls import urlpatterns as real_urlpatterns
 
 
+class PublicAPIView(APIView):
+    """These views test the API machinery, not authentication (which is required by default)."""
+
+    authentication_classes: list = []
+    permission_classes: list = []
+
+
 class AddressInput(serializers.Serializer):
     postalCode = serializers.RegexField(r"^\d{5}$")
     country = serializers.CharField(max_length=2)
@@ -22,19 +29,19 @@ class EchoInput(serializers.Serializer):
     billingAddress = AddressInput()
 
 
-class EchoView(APIView):
+class EchoView(PublicAPIView):
     def post(self, request):
         data = EchoInput(data=request.data)
         data.is_valid(raise_exception=True)
         return Response({"received": data.validated_data["email"]}, status=201)
 
 
-class BoomView(APIView):
+class BoomView(PublicAPIView):
     def get(self, request):
         raise RuntimeError("secret internal detail 4242")
 
 
-class NeedsDatabaseView(APIView):
+class NeedsDatabaseView(PublicAPIView):
     def get(self, request):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")

@@ -1,0 +1,76 @@
+"""POST /api/auth/login, /refresh and /logout (the guide's Authentication section, DESIGN §9)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from identity import audit
+from identity.serializers import LoginInput, RefreshTokenInput, UserOutput
+from identity.tokens import access_for, refresh_validate, tokens_for
+from oracle_ledger.actors import Actor
+from oracle_ledger.api.authentication import client_ip
+from oracle_ledger.errors import AuthenticationRequiredError
+
+LOGIN_FAILED = "Invalid email or password."  # one message: never says whether the email exists
+
+
+class LoginView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(request=LoginInput, summary="Exchange email and password for a JWT", tags=["auth"])
+    def post(self, request):
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        email, password = data.validated_data["email"], data.validated_data["password"]
+        # ModelBackend hashes the password even for an unknown email, so timing does not tell either.
+        user = authenticate(request._request, username=email, password=password)
+        if user is None:
+            self._audit_failure(request, email)
+            raise AuthenticationRequiredError(LOGIN_FAILED)
+        access, refresh = tokens_for(user)
+        actor = Actor.for_user(user, ip=client_ip(request._request))
+        audit.record(actor=actor, action="auth.login", target_type="user", target_id=user.public_id,
+                     organization=user.organization, request=request)
+        return Response({"token": access, "expiresIn": settings.JWT_TTL_TEXT, "user": UserOutput(user).data,
+                         "refreshToken": refresh})
+
+    @staticmethod
+    def _audit_failure(request, email: str) -> None:
+        from identity.models import User
+
+        known = User.objects.select_related("organization").filter(email__iexact=email).first()
+        audit.record(actor=None, action="auth.login_failed", outcome="failure", target_type="user",
+                     target_id=known.public_id if known else "", organization=known.organization if known else None,
+                     request=request, metadata={"email": email, "ip": client_ip(request._request)})
+
+
+class RefreshView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(request=RefreshTokenInput, summary="A new access token from a refresh token", tags=["auth"])
+    def post(self, request):
+        data = RefreshTokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        _, user = refresh_validate(data.validated_data["refreshToken"])
+        return Response({"token": access_for(user), "expiresIn": settings.JWT_TTL_TEXT})
+
+
+class LogoutView(APIView):
+    authentication_classes: list = []
+    permission_classes: list = []
+
+    @extend_schema(request=RefreshTokenInput, summary="Blacklist a refresh token", tags=["auth"])
+    def post(self, request):
+        data = RefreshTokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        refresh, user = refresh_validate(data.validated_data["refreshToken"])
+        refresh.blacklist()
+        audit.record(actor=Actor.for_user(user, ip=client_ip(request._request)), action="auth.logout",
+                     target_type="user", target_id=user.public_id, organization=user.organization, request=request)
+        return Response({"loggedOut": True})
