@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rest_framework_simplejwt.token_blacklist",
     "identity",
+    "ledger",
 ]
 
 MIDDLEWARE = [
