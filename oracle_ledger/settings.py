@@ -5,6 +5,7 @@ bare machine; only then is a secret key generated and kept under `.data/`."""
 
 from __future__ import annotations
 
+import copy
 import os
 import secrets
 from datetime import timedelta
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rest_framework_simplejwt.token_blacklist",
     "identity",
+    "stripe_sandbox",
     "ledger",
 ]
 
@@ -249,6 +251,28 @@ STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 ACH_COMPANY_NAME = env.str("ACH_COMPANY_NAME", default="ORACLE-LEDGER Demo Co")
 ACH_COMPANY_ID = env.str("ACH_COMPANY_ID", default="1234567890")
 ALLOW_HEADER_AUTH = env.bool("ALLOW_HEADER_AUTH", default=False)
+
+# --- Stripe sandbox (DESIGN §6): used when no real key is set ------------------------------------
+STRIPE_SANDBOX = not STRIPE_SECRET_KEY or STRIPE_SECRET_KEY.startswith("sk_test_sandbox")
+# Its own connection to the same database: what "Stripe" commits never depends on the caller's
+# transaction (stripe_sandbox/dbrouter.py).
+DATABASES["stripe_sandbox"] = copy.deepcopy(DATABASES["default"])
+DATABASE_ROUTERS = ["stripe_sandbox.dbrouter.SandboxRouter"]
+SANDBOX_WEBHOOK_URL = env.str(
+    "SANDBOX_WEBHOOK_URL", default=f"http://127.0.0.1:{os.environ.get('PORT', '8000')}/api/v1/webhooks/stripe")
+# Seconds between webhook delivery attempts (Stripe retries for days; tests shorten this).
+SANDBOX_WEBHOOK_RETRY_DELAYS = env.list("SANDBOX_WEBHOOK_RETRY_DELAYS", cast=int,
+                                        default=[60, 300, 1800, 3600, 7200, 21600])
+SANDBOX_WEBHOOK_TIMEOUT = env.int("SANDBOX_WEBHOOK_TIMEOUT", default=10)
+if STRIPE_SANDBOX and not STRIPE_WEBHOOK_SECRET:
+    # The sandbox signs its webhooks with this; kept under .data/ so web and workers agree.
+    _whsec = embedded.DATA_DIR / "sandbox_webhook_secret"
+    if not _whsec.exists():
+        _whsec.parent.mkdir(parents=True, exist_ok=True)
+        _tmp = _whsec.with_suffix(".tmp")
+        _tmp.write_text("whsec_sandbox" + secrets.token_hex(16))
+        os.replace(_tmp, _whsec)
+    STRIPE_WEBHOOK_SECRET = [_whsec.read_text().strip()]
 
 # --- Logging: one JSON object per line, carrying the request id --------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/auth/", include("identity.urls")),
     path("admin/", admin.site.urls),
+    path("sandbox/stripe/", include("stripe_sandbox.urls")),  # offline Stripe, sandbox mode only
 ]
 
 handler400 = "oracle_ledger.api.middleware.handler400"

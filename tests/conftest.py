@@ -36,6 +36,16 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
         test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{RUN_ID}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_sandbox_connection(django_db_setup, django_db_blocker):
+    """The Stripe sandbox's own connection (alias "stripe_sandbox", same test database) must be
+    closed before the test database is dropped."""
+    yield
+    from django.db import connections
+
+    connections["stripe_sandbox"].close()
+
+
 @pytest.fixture
 def api_client():
     from rest_framework.test import APIClient

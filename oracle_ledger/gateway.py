@@ -1,0 +1,188 @@
+"""The one door to Stripe (DESIGN §6, STYLE §3): the only module that imports `stripe`.
+
+One `stripe.StripeClient`, built lazily: API version pinned, network retries on, a timeout, and an
+idempotency key (derived by the caller from its own row, e.g. `f"payment-create:{payment.public_id}"`)
+on every mutating call. Live mode with `STRIPE_SECRET_KEY`; sandbox mode otherwise (no key, or
+one starting `sk_test_sandbox`): the same client with `SandboxHTTPClient`, which hands each request
+to the in-process `stripe_sandbox` instead of the network. Stripe's errors come out as
+`CardDeclined`, `StripeRejected` or `StripeUnavailable` (all `GatewayError`, code STRIPE_ERROR).
+
+Operations are plain functions returning the SDK's StripeObjects. Payments side (engineer A) first;
+Connect, transfers, payouts and test clocks (engineer B) in their own section below."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import stripe
+from django.conf import settings
+
+from oracle_ledger.errors import StripeError
+
+API_VERSION = "2026-10-28.endive"  # stripe 16.1.0's own default; bump with the SDK, on purpose
+MAX_NETWORK_RETRIES = 2
+SANDBOX_API_KEY = "sk_test_sandbox"
+_lock = threading.Lock()
+_client: stripe.StripeClient | None = None
+
+
+# --- Errors ---------------------------------------------------------------------------------------
+
+class GatewayError(StripeError):
+    """Stripe said no or could not be reached. `retryable`: a task may try again later."""
+
+    retryable = False
+
+    def __init__(self, message: str = "", *, code: str | None = None, decline_code: str | None = None,
+                 param: str | None = None, http_status: int | None = None, stripe_type: str | None = None,
+                 details: Any = None):
+        super().__init__(message or self.default_message, details=details if details is not None else {
+            "stripeErrorCode": code, "stripeMessage": message, "declineCode": decline_code,
+            "stripeType": stripe_type})
+        self.stripe_code, self.decline_code, self.param = code, decline_code, param
+        self.stripe_http_status = http_status
+
+
+class CardDeclined(GatewayError):
+    """A decline (402 from Stripe). Services record it and raise their own 402 domain error
+    (STYLE §3 `PaymentDeclinedError`); uncaught, it is the guide's STRIPE_ERROR 502."""
+
+    default_message = "The card was declined."
+
+
+class StripeRejected(GatewayError):
+    """Stripe refused the request (our bug or bad input): retrying the same call will not help."""
+
+
+class StripeUnavailable(GatewayError):
+    """Network failure, Stripe 5xx or rate limit, after the SDK's own retries."""
+
+    retryable = True
+    default_message = "Stripe is unavailable."
+
+
+@contextmanager
+def _stripe_errors_translated() -> Iterator[None]:
+    try:
+        yield
+    except stripe.CardError as exc:
+        raise CardDeclined(exc.user_message or str(exc), code=exc.code, param=exc.param,
+                           decline_code=getattr(exc.error, "decline_code", None), http_status=exc.http_status,
+                           stripe_type="CardError") from exc
+    except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
+        raise StripeUnavailable(exc.user_message or str(exc), code=exc.code, http_status=exc.http_status,
+                                stripe_type=type(exc).__name__) from exc
+    except stripe.StripeError as exc:  # closed by default: anything else is a rejection
+        raise StripeRejected(exc.user_message or str(exc), code=exc.code, param=getattr(exc, "param", None),
+                             http_status=exc.http_status, stripe_type=type(exc).__name__) from exc
+
+
+# --- The client -------------------------------------------------------------------------------------
+
+class SandboxHTTPClient(stripe.HTTPClient):
+    """Hands the SDK's request to the in-process sandbox (no socket). A simulated timeout or
+    connection failure becomes the SDK's retryable `APIConnectionError`, so the SDK's own retry
+    (same Idempotency-Key) is what recovers, as it would against api.stripe.com."""
+
+    name = "stripe_sandbox"
+
+    def request(self, method, url, headers, post_data=None, *, _usage=None):
+        from stripe_sandbox.client import handle
+
+        body, status, response_headers, lost = handle(method, url, headers, post_data)
+        if lost:
+            raise stripe.APIConnectionError(
+                "Unexpected error communicating with Stripe (sandbox failure injection: the connection "
+                "was lost).", should_retry=True)
+        return body, status, response_headers
+
+    def request_stream(self, method, url, headers, post_data=None, *, _usage=None):
+        return self.request(method, url, headers, post_data)
+
+    def _sleep_time_seconds(self, num_retries: int) -> float:
+        # Nothing on the other side needs time to recover; keep the SDK's retry loop, not its waits.
+        return 0.01 * num_retries
+
+    def close(self):
+        pass
+
+
+def is_sandbox() -> bool:
+    return settings.STRIPE_SANDBOX
+
+
+def client() -> stripe.StripeClient:
+    """The process-wide client (thread-safe: the SDK keeps no per-request state on it)."""
+    global _client
+    if _client is None:
+        with _lock:
+            if _client is None:
+                _client = _build_client()
+    return _client
+
+
+def reset_client() -> None:
+    """Forget the client (tests that change STRIPE_* settings)."""
+    global _client
+    _client = None
+
+
+def _build_client() -> stripe.StripeClient:
+    base = settings.STRIPE_API_BASE
+    options: dict[str, Any] = {"stripe_version": API_VERSION, "max_network_retries": MAX_NETWORK_RETRIES}
+    if base:
+        options["base_addresses"] = {"api": base, "connect": base, "files": base}
+    if is_sandbox() and not base:
+        http_client: stripe.HTTPClient = SandboxHTTPClient()
+    else:
+        http_client = stripe.RequestsClient(timeout=getattr(settings, "STRIPE_TIMEOUT", 30))
+    api_key = settings.STRIPE_SECRET_KEY or SANDBOX_API_KEY
+    return stripe.StripeClient(api_key, http_client=http_client, **options)
+
+
+def _write(key: str) -> dict[str, Any]:
+    if not key:
+        raise ValueError("every mutating Stripe call needs an idempotency key")
+    return {"idempotency_key": key}
+
+
+def _clean(params: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in params.items() if v is not None}
+
+
+# --- Payments side (engineer A) ---------------------------------------------------------------------
+
+def customer_create(*, idempotency_key: str, email: str | None = None, name: str | None = None,
+                    phone: str | None = None, description: str | None = None,
+                    address: dict[str, Any] | None = None, metadata: dict[str, str] | None = None,
+                    payment_method_id: str | None = None):
+    params = _clean({"email": email, "name": name, "phone": phone, "description": description,
+                     "address": address, "metadata": metadata, "payment_method": payment_method_id})
+    with _stripe_errors_translated():
+        return client().v1.customers.create(params=params, options=_write(idempotency_key))
+
+
+def customer_retrieve(customer_id: str):
+    with _stripe_errors_translated():
+        return client().v1.customers.retrieve(customer_id)
+
+
+def customer_update(customer_id: str, *, idempotency_key: str, **fields: Any):
+    """`fields` as Stripe names them (email, name, phone, address, metadata, description,
+    invoice_settings={"default_payment_method": "pm_…"}); "" unsets a field."""
+    with _stripe_errors_translated():
+        return client().v1.customers.update(customer_id, params=fields, options=_write(idempotency_key))
+
+
+def customer_delete(customer_id: str, *, idempotency_key: str):
+    with _stripe_errors_translated():
+        return client().v1.customers.delete(customer_id, options=_write(idempotency_key))
+
+
+def customer_list(*, email: str | None = None, limit: int = 10, starting_after: str | None = None):
+    with _stripe_errors_translated():
+        return client().v1.customers.list(params=_clean({"email": email, "limit": limit,
+                                                         "starting_after": starting_after}))

@@ -1,0 +1,1 @@
+"""One module per Stripe resource; each registers its routes with `stripe_sandbox.router.route`."""
