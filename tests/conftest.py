@@ -34,6 +34,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
     for db in settings.DATABASES.values():
         test = db.setdefault("TEST", {})
         test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{RUN_ID}"
+        # The audit table refuses TRUNCATE unless the session allows it (audit migration 0002);
+        # transactional tests flush their throwaway database with one TRUNCATE of every table.
+        options = db.setdefault("OPTIONS", {})
+        options["options"] = f"{options.get('options', '')} -c oracle_ledger.allow_audit_truncate=on".strip()
 
 
 @pytest.fixture(scope="session", autouse=True)
