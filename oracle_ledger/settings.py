@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "rest_framework_simplejwt.token_blacklist",
     "identity",
+    "customers",
     "audit",
     "stripe_sandbox",
     "ledger",

@@ -1,0 +1,173 @@
+"""Payment method writes: add (cards by token or PaymentMethod id, US bank accounts with their
+mandate), remove (detach), choose the default. Stripe first, outside any lock; then one short
+transaction stores the outcome and its audit entry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from customers.exceptions import CustomerInactiveError
+from customers.models import Customer, PaymentMethod
+from customers.services import stripe_mirror
+from customers.services.errors import stripe_error
+from oracle_ledger import gateway
+from oracle_ledger.actors import Actor
+from oracle_ledger.ids import public_id
+
+# Stripe's parameter names back to the request's, so a 422 names the field the client sent.
+_STRIPE_PARAMS = {"us_bank_account[routing_number]": "usBankAccount.routingNumber",
+                  "us_bank_account[account_number]": "usBankAccount.accountNumber",
+                  "us_bank_account[account_holder_type]": "usBankAccount.accountHolderType",
+                  "us_bank_account[account_type]": "usBankAccount.accountType"}
+
+
+@dataclass
+class PaymentMethodRequest:
+    method: dict[str, Any]
+    path: str = ""  # where it sits in the request body, e.g. "paymentMethods.0"
+    local_id: str = field(default_factory=lambda: public_id("pm_"))
+    failed: bool = False
+
+    def error_field(self, exc: gateway.GatewayError) -> str:
+        prefix = f"{self.path}." if self.path else ""
+        if self.method["type"] == PaymentMethod.Type.CARD:
+            return f"{prefix}token"
+        return prefix + _STRIPE_PARAMS.get(getattr(exc, "param", None) or "", "usBankAccount")
+
+    def error_value(self, exc: gateway.GatewayError) -> Any:
+        if self.method["type"] == PaymentMethod.Type.CARD:
+            return self.method["token"]
+        return None  # bank details: never echoed
+
+
+@dataclass
+class Attached:
+    local_id: str
+    stripe: stripe_mirror.StripePaymentMethod
+    is_default: bool
+
+
+def attach_all(*, stripe_customer_id: str, requests: list[PaymentMethodRequest], client_ip: str | None,
+               user_agent: str) -> list[Attached]:
+    attached = []
+    for request in requests:
+        try:
+            result = stripe_mirror.stripe_payment_method_attach(
+                stripe_customer_id=stripe_customer_id, method=request.method, local_id=request.local_id,
+                client_ip=client_ip, user_agent=user_agent)
+        except gateway.GatewayError:
+            request.failed = True
+            raise
+        attached.append(Attached(request.local_id, result, bool(request.method.get("isDefault"))))
+    return attached
+
+
+def payment_methods_store(*, customer: Customer, attached: list[Attached]) -> list[PaymentMethod]:
+    """Store attached methods (inside the caller's transaction, customer row locked). The one marked
+    default becomes the default; so does the first one when the customer has none yet."""
+    now = timezone.now()
+    rows = [PaymentMethod.objects.create(customer=customer, public_id=item.local_id, type=item.stripe.type,
+                                         stripe_payment_method_id=item.stripe.stripe_id, created_at=now,
+                                         updated_at=now, **item.stripe.fields) for item in attached]
+    chosen = next((row for row, item in zip(rows, attached, strict=True) if item.is_default), None)
+    if chosen is None and customer.default_payment_method_id is None and rows:
+        chosen = rows[0]
+    if chosen is not None:
+        _default_store(customer=customer, pm=chosen)
+    return rows
+
+
+def _default_store(*, customer: Customer, pm: PaymentMethod) -> None:
+    customer.payment_methods.filter(is_default=True).exclude(pk=pm.pk).update(is_default=False)
+    PaymentMethod.objects.filter(pk=pm.pk).update(is_default=True)
+    pm.is_default = True
+    customer.default_payment_method = pm
+    # A new version gives the next Stripe default change a new idempotency key (A, B, then A again).
+    customer.version += 1
+    customer.save(update_fields=["default_payment_method", "version"])
+
+
+def _locked(customer: Customer) -> Customer:
+    current = Customer.objects.select_for_update().get(pk=customer.pk)
+    if not current.active:
+        raise CustomerInactiveError(current.public_id)
+    return current
+
+
+def payment_method_add(*, actor: Actor, customer: Customer, method: dict[str, Any], client_ip: str | None = None,
+                       user_agent: str = "") -> PaymentMethod:
+    if not customer.active:
+        raise CustomerInactiveError(customer.public_id)
+    request = PaymentMethodRequest(method=method)
+    try:
+        [item] = attach_all(stripe_customer_id=customer.stripe_customer_id, requests=[request],
+                            client_ip=client_ip, user_agent=user_agent)
+    except gateway.GatewayError as exc:
+        raise stripe_error(exc, field=request.error_field(exc), value=request.error_value(exc)) from exc
+    if item.is_default:
+        _stripe_default_set(customer, item.stripe.stripe_id)
+    with transaction.atomic():
+        current = _locked(customer)
+        [pm] = payment_methods_store(customer=current, attached=[item])
+        audit_record(actor=actor, action="payment_method.added", target_type="payment_method", target_id=pm.public_id,
+                     changes={"type": pm.type, "last4": pm.last4, "isDefault": pm.is_default},
+                     metadata={"customerId": current.public_id, "stripePaymentMethodId": pm.stripe_payment_method_id,
+                               "stripeMandateId": pm.stripe_mandate_id or None})
+    pm.refresh_from_db()
+    return pm
+
+
+def payment_method_remove(*, actor: Actor, customer: Customer, pm: PaymentMethod) -> PaymentMethod:
+    """Detach in Stripe, then keep the row as `detached` history. Removing the default leaves the
+    customer without one (Stripe does the same); the caller chooses the next."""
+    try:
+        stripe_mirror.stripe_payment_method_detach(pm)
+    except gateway.GatewayError as exc:
+        raise stripe_error(exc) from exc
+    with transaction.atomic():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        was_default = pm.pk == current.default_payment_method_id
+        PaymentMethod.objects.filter(pk=pm.pk).update(status=PaymentMethod.Status.DETACHED, is_default=False,
+                                                      updated_at=timezone.now())
+        if was_default:
+            current.default_payment_method = None
+            current.save(update_fields=["default_payment_method"])
+        audit_record(actor=actor, action="payment_method.removed", target_type="payment_method",
+                     target_id=pm.public_id, changes={"status": {"from": pm.status, "to": "detached"}},
+                     metadata={"customerId": current.public_id, "wasDefault": was_default})
+    pm.refresh_from_db()
+    return pm
+
+
+def payment_method_set_default(*, actor: Actor, customer: Customer, pm: PaymentMethod) -> PaymentMethod:
+    if pm.status != PaymentMethod.Status.ACTIVE:
+        from oracle_ledger.errors import ValidationFailedError
+
+        raise ValidationFailedError(details=[{"field": "pmId", "reason": f"Payment method is {pm.status}",
+                                              "value": pm.public_id}])
+    if not customer.active:
+        raise CustomerInactiveError(customer.public_id)
+    _stripe_default_set(customer, pm.stripe_payment_method_id)
+    with transaction.atomic():
+        current = _locked(customer)
+        previous = current.default_payment_method
+        _default_store(customer=current, pm=pm)
+        audit_record(actor=actor, action="payment_method.default_set", target_type="payment_method",
+                     target_id=pm.public_id, metadata={"customerId": current.public_id},
+                     changes={"defaultPaymentMethod": {"from": previous.public_id if previous else None,
+                                                       "to": pm.public_id}})
+    pm.refresh_from_db()
+    return pm
+
+
+def _stripe_default_set(customer: Customer, stripe_pm_id: str) -> None:
+    params = {"invoice_settings": {"default_payment_method": stripe_pm_id}}
+    try:
+        stripe_mirror.stripe_customer_update(customer, version=customer.version, params=params)
+    except gateway.GatewayError as exc:
+        raise stripe_error(exc) from exc
