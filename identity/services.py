@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from identity import audit
+from audit.services import audit_record
 from identity.models import ApiKey, Organization, Role, User
 from oracle_ledger.actors import Actor
 from oracle_ledger.api.authentication import API_KEY_PREFIX
@@ -52,7 +52,7 @@ def api_key_create(*, name: str, role: str, organization: Organization, actor: A
         key = ApiKey.objects.create(
             name=name.strip(), role=role, organization=organization, expires_at=expires_at,
             created_by=created_by, key_hash=api_key_hash(secret), prefix=secret[: -(_SECRET_LENGTH - _VISIBLE)])
-        audit.record(actor=actor, action="api_key.created", target_type="api_key", target_id=key.public_id,
+        audit_record(actor=actor, action="api_key.created", target_type="api_key", target_id=key.public_id,
                      organization=organization, changes={"name": key.name, "role": role, "prefix": key.prefix,
                                                          "expiresAt": expires_at.isoformat() if expires_at else None})
     return NewApiKey(api_key=key, secret=secret)
@@ -65,7 +65,7 @@ def api_key_revoke(*, api_key: ApiKey, actor: Actor) -> ApiKey:
         if key.revoked_at is None:
             key.revoked_at = timezone.now()
             key.save(update_fields=["revoked_at"])
-            audit.record(actor=actor, action="api_key.revoked", target_type="api_key", target_id=key.public_id,
+            audit_record(actor=actor, action="api_key.revoked", target_type="api_key", target_id=key.public_id,
                          organization=key.organization, changes={"revokedAt": key.revoked_at.isoformat()})
     return key
 

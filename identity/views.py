@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from identity import audit
+from audit.services import audit_record
 from identity.serializers import LoginInput, RefreshTokenInput, UserOutput
 from identity.tokens import access_for, refresh_validate, tokens_for
 from oracle_ledger.actors import Actor
@@ -34,7 +34,7 @@ class LoginView(APIView):
             raise AuthenticationRequiredError(LOGIN_FAILED)
         access, refresh = tokens_for(user)
         actor = Actor.for_user(user, ip=client_ip(request._request))
-        audit.record(actor=actor, action="auth.login", target_type="user", target_id=user.public_id,
+        audit_record(actor=actor, action="auth.login", target_type="user", target_id=user.public_id,
                      organization=user.organization, request=request)
         return Response({"token": access, "expiresIn": settings.JWT_TTL_TEXT, "user": UserOutput(user).data,
                          "refreshToken": refresh})
@@ -44,9 +44,9 @@ class LoginView(APIView):
         from identity.models import User
 
         known = User.objects.select_related("organization").filter(email__iexact=email).first()
-        audit.record(actor=None, action="auth.login_failed", outcome="failure", target_type="user",
+        audit_record(actor=None, action="auth.login_failed", outcome="failure", target_type="user",
                      target_id=known.public_id if known else "", organization=known.organization if known else None,
-                     request=request, metadata={"email": email, "ip": client_ip(request._request)})
+                     request=request, metadata={"email": email})
 
 
 class RefreshView(APIView):
@@ -71,6 +71,6 @@ class LogoutView(APIView):
         data.is_valid(raise_exception=True)
         refresh, user = refresh_validate(data.validated_data["refreshToken"])
         refresh.blacklist()
-        audit.record(actor=Actor.for_user(user, ip=client_ip(request._request)), action="auth.logout",
+        audit_record(actor=Actor.for_user(user, ip=client_ip(request._request)), action="auth.logout",
                      target_type="user", target_id=user.public_id, organization=user.organization, request=request)
         return Response({"loggedOut": True})

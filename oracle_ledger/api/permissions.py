@@ -96,9 +96,11 @@ def required_capability(request, view) -> Capability | None:
 
 
 def on_permission_denied(request, actor: Actor, capability: Capability) -> None:
-    """Every denial is audited (DESIGN §5). Imported late: identity must load before audit."""
-    from identity import audit
+    """Every denial is audited (DESIGN §5). Permissions run outside any transaction
+    (ATOMIC_REQUESTS is off), so the entry stays although the request fails. Imported late:
+    identity must load before audit."""
+    from audit.services import audit_record
 
-    audit.record(actor=actor, action="permission.denied", outcome="denied", target_type="endpoint",
+    audit_record(actor=actor, action="permission.denied", outcome="denied", target_type="endpoint",
                  target_id=request.path, request=request,
-                 metadata={"method": request.method, "requiredCapability": str(capability)})
+                 metadata={"capability": str(capability), "path": request.path, "method": request.method})
