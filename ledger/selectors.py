@@ -75,8 +75,14 @@ def journal_entry_list(*, org: Organization, filters: Mapping[str, Any] | None =
             qs = qs.filter(**{lookup: filters[name]})
     if filters.get("account"):
         qs = qs.filter(Exists(JournalLine.objects.filter(entry=OuterRef("pk"), account__code=filters["account"])))
+    return journal_entries_with_lines(qs)
+
+
+def journal_entries_with_lines(qs: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
+    """Newest first, with the reversed entry joined and lines (with accounts) prefetched."""
     lines = JournalLine.objects.select_related("account").order_by("id")
-    return qs.prefetch_related(Prefetch("lines", queryset=lines)).order_by("-date", "-id")
+    return (qs.select_related("reverses").prefetch_related(Prefetch("lines", queryset=lines))
+            .order_by("-date", "-id"))
 
 
 def journal_entry_get(*, org: Organization, public_id: str) -> JournalEntry:

@@ -186,3 +186,180 @@ def customer_list(*, email: str | None = None, limit: int = 10, starting_after: 
     with _stripe_errors_translated():
         return client().v1.customers.list(params=_clean({"email": email, "limit": limit,
                                                          "starting_after": starting_after}))
+
+
+# --- Connect, transfers, payouts, test clocks (engineer B) -------------------------------------------
+# Connected accounts are Stripe custom accounts of individuals (direct-deposit recipients). Money is
+# in integer cents (`amount_cents`). Calls made on a connected account take `stripe_account`.
+
+def _on(stripe_account: str, idempotency_key: str | None = None) -> dict[str, Any]:
+    options: dict[str, Any] = {"stripe_account": stripe_account}
+    if idempotency_key is not None:
+        options.update(_write(idempotency_key))
+    return options
+
+
+def account_create(*, idempotency_key: str, email: str | None = None, individual: dict[str, Any] | None = None,
+                   external_account: dict[str, Any] | str | None = None,
+                   tos_acceptance: dict[str, Any] | None = None, business_profile: dict[str, Any] | None = None,
+                   capabilities: tuple[str, ...] = ("transfers",), metadata: dict[str, str] | None = None):
+    """A US custom account for an individual. `individual` as Stripe names it (first_name, last_name,
+    email, phone, dob {day, month, year}, ssn_last_4, address {...}); `external_account` a
+    `bank_account` hash (object, country, currency, routing_number, account_number,
+    account_holder_name, account_holder_type) or a `btok_…` token; `tos_acceptance` {date, ip}."""
+    params = _clean({
+        "type": "custom", "country": "US", "email": email, "business_type": "individual",
+        "individual": individual, "external_account": external_account, "tos_acceptance": tos_acceptance,
+        "business_profile": business_profile, "metadata": metadata,
+        "capabilities": {name: {"requested": True} for name in capabilities},
+    })
+    with _stripe_errors_translated():
+        return client().v1.accounts.create(params=params, options=_write(idempotency_key))
+
+
+def account_retrieve(account_id: str):
+    with _stripe_errors_translated():
+        return client().v1.accounts.retrieve(account_id)
+
+
+def account_update(account_id: str, *, idempotency_key: str, **fields: Any):
+    """`fields` as Stripe names them (email, individual, external_account, tos_acceptance, ...)."""
+    with _stripe_errors_translated():
+        return client().v1.accounts.update(account_id, params=fields, options=_write(idempotency_key))
+
+
+def account_list(*, limit: int = 10, starting_after: str | None = None):
+    with _stripe_errors_translated():
+        return client().v1.accounts.list(params=_clean({"limit": limit, "starting_after": starting_after}))
+
+
+def account_person_list(account_id: str):
+    with _stripe_errors_translated():
+        return client().v1.accounts.persons.list(account_id)
+
+
+def account_person_update(account_id: str, person_id: str, *, idempotency_key: str, **fields: Any):
+    with _stripe_errors_translated():
+        return client().v1.accounts.persons.update(account_id, person_id, params=fields,
+                                                    options=_write(idempotency_key))
+
+
+def external_account_create(account_id: str, *, idempotency_key: str, external_account: dict[str, Any] | str,
+                            default_for_currency: bool | None = None, metadata: dict[str, str] | None = None):
+    params = _clean({"external_account": external_account, "default_for_currency": default_for_currency,
+                     "metadata": metadata})
+    with _stripe_errors_translated():
+        return client().v1.accounts.external_accounts.create(account_id, params=params,
+                                                              options=_write(idempotency_key))
+
+
+def external_account_retrieve(account_id: str, bank_account_id: str):
+    with _stripe_errors_translated():
+        return client().v1.accounts.external_accounts.retrieve(account_id, bank_account_id)
+
+
+def external_account_list(account_id: str, *, limit: int = 10):
+    with _stripe_errors_translated():
+        return client().v1.accounts.external_accounts.list(account_id, params={"limit": limit})
+
+
+def external_account_update(account_id: str, bank_account_id: str, *, idempotency_key: str, **fields: Any):
+    """e.g. `default_for_currency=True`, `account_holder_name=...`, `metadata={...}`."""
+    with _stripe_errors_translated():
+        return client().v1.accounts.external_accounts.update(account_id, bank_account_id, params=fields,
+                                                              options=_write(idempotency_key))
+
+
+def external_account_delete(account_id: str, bank_account_id: str, *, idempotency_key: str):
+    with _stripe_errors_translated():
+        return client().v1.accounts.external_accounts.delete(account_id, bank_account_id,
+                                                              options=_write(idempotency_key))
+
+
+def transfer_create(*, idempotency_key: str, amount_cents: int, currency: str, destination: str,
+                    description: str | None = None, transfer_group: str | None = None,
+                    metadata: dict[str, str] | None = None):
+    """Platform balance -> connected account `destination` (needs its `transfers` capability active)."""
+    params = _clean({"amount": amount_cents, "currency": currency, "destination": destination,
+                     "description": description, "transfer_group": transfer_group, "metadata": metadata})
+    with _stripe_errors_translated():
+        return client().v1.transfers.create(params=params, options=_write(idempotency_key))
+
+
+def transfer_retrieve(transfer_id: str):
+    with _stripe_errors_translated():
+        return client().v1.transfers.retrieve(transfer_id)
+
+
+def transfer_list(*, destination: str | None = None, transfer_group: str | None = None, limit: int = 10,
+                  starting_after: str | None = None):
+    params = _clean({"destination": destination, "transfer_group": transfer_group, "limit": limit,
+                     "starting_after": starting_after})
+    with _stripe_errors_translated():
+        return client().v1.transfers.list(params=params)
+
+
+def topup_create(*, idempotency_key: str, amount_cents: int, currency: str = "usd",
+                 description: str | None = None, metadata: dict[str, str] | None = None):
+    """Fund the platform's available balance (what transfers spend)."""
+    params = _clean({"amount": amount_cents, "currency": currency, "description": description,
+                     "metadata": metadata})
+    with _stripe_errors_translated():
+        return client().v1.topups.create(params=params, options=_write(idempotency_key))
+
+
+def payout_create(*, stripe_account: str, idempotency_key: str, amount_cents: int, currency: str,
+                  destination: str | None = None, description: str | None = None,
+                  statement_descriptor: str | None = None, metadata: dict[str, str] | None = None):
+    """A standard payout from connected account `stripe_account` to its bank account
+    (`destination`, default: its default external account for `currency`)."""
+    params = _clean({"amount": amount_cents, "currency": currency, "destination": destination,
+                     "description": description, "statement_descriptor": statement_descriptor,
+                     "metadata": metadata, "method": "standard"})
+    with _stripe_errors_translated():
+        return client().v1.payouts.create(params=params, options=_on(stripe_account, idempotency_key))
+
+
+def payout_retrieve(payout_id: str, *, stripe_account: str):
+    with _stripe_errors_translated():
+        return client().v1.payouts.retrieve(payout_id, options=_on(stripe_account))
+
+
+def payout_list(*, stripe_account: str, status: str | None = None, limit: int = 10,
+                starting_after: str | None = None):
+    params = _clean({"status": status, "limit": limit, "starting_after": starting_after})
+    with _stripe_errors_translated():
+        return client().v1.payouts.list(params=params, options=_on(stripe_account))
+
+
+def payout_cancel(payout_id: str, *, stripe_account: str, idempotency_key: str):
+    with _stripe_errors_translated():
+        return client().v1.payouts.cancel(payout_id, options=_on(stripe_account, idempotency_key))
+
+
+def stripe_test_clock_create(*, idempotency_key: str, frozen_time: int, name: str | None = None):
+    with _stripe_errors_translated():
+        return client().v1.test_helpers.test_clocks.create(params=_clean({"frozen_time": frozen_time, "name": name}),
+                                                           options=_write(idempotency_key))
+
+
+def stripe_test_clock_retrieve(test_clock_id: str):
+    with _stripe_errors_translated():
+        return client().v1.test_helpers.test_clocks.retrieve(test_clock_id)
+
+
+def stripe_test_clock_list(*, limit: int = 10):
+    with _stripe_errors_translated():
+        return client().v1.test_helpers.test_clocks.list(params={"limit": limit})
+
+
+def stripe_test_clock_advance(test_clock_id: str, *, idempotency_key: str, frozen_time: int):
+    """Advances the (one) sandbox clock to `frozen_time`, running the daily work and due transitions."""
+    with _stripe_errors_translated():
+        return client().v1.test_helpers.test_clocks.advance(test_clock_id, params={"frozen_time": frozen_time},
+                                                            options=_write(idempotency_key))
+
+
+def stripe_test_clock_delete(test_clock_id: str, *, idempotency_key: str):
+    with _stripe_errors_translated():
+        return client().v1.test_helpers.test_clocks.delete(test_clock_id, options=_write(idempotency_key))

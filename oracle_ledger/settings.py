@@ -266,6 +266,10 @@ SANDBOX_WEBHOOK_URL = env.str(
 SANDBOX_WEBHOOK_RETRY_DELAYS = env.list("SANDBOX_WEBHOOK_RETRY_DELAYS", cast=int,
                                         default=[60, 300, 1800, 3600, 7200, 21600])
 SANDBOX_WEBHOOK_TIMEOUT = env.int("SANDBOX_WEBHOOK_TIMEOUT", default=10)
+# Dotted paths of callables `hook(day: date)`: the project's own work for a day (ACH submissions,
+# payroll runs), run by `stripe_sandbox advance` each time the clock reaches a new day, before the
+# sandbox's own due transitions (DESIGN §9). Later issues append to this list.
+SANDBOX_DAILY_HOOKS: list[str] = []
 if STRIPE_SANDBOX and not STRIPE_WEBHOOK_SECRET:
     # The sandbox signs its webhooks with this; kept under .data/ so web and workers agree.
     _whsec = embedded.DATA_DIR / "sandbox_webhook_secret"

@@ -144,8 +144,7 @@ def test_day_totals_follow_the_lines(org):
 
 
 def test_organisations_may_reuse_source_ids(org):
-    other = OrganizationFactory()
-    for org in (org, other):
-        card_payment_post(organization=org, source_type="payment", source_id="pi_same", amount_cents=100,
+    for each in (org, OrganizationFactory()):
+        card_payment_post(organization=each, source_type="payment", source_id="pi_same", amount_cents=100,
                           fee_cents=33, currency="usd", stripe_reference="ch_same")
     assert JournalEntry.objects.filter(source_id="pi_same").count() == 2

@@ -1,0 +1,58 @@
+"""The ledger's read API (DESIGN §5: admin, auditor, accountant, finance_manager), always scoped to
+the caller's organisation. Thin: parse, call one selector or service, serialise."""
+
+from __future__ import annotations
+
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ledger import params
+from ledger.exports import csv_response, journal_entry_rows, trial_balance_rows
+from ledger.selectors import account_balances, journal_entry_get, journal_entry_list, trial_balance
+from ledger.serializers import account_balance_output, journal_entry_output, trial_balance_output
+from oracle_ledger.api.pagination import page_paginate
+from oracle_ledger.api.permissions import Capability
+
+
+class LedgerView(APIView):
+    required_capability = Capability.LEDGER_READ
+
+
+class AccountListView(LedgerView):
+    def get(self, request):
+        as_of, currency = params.as_of_param(request.query_params), params.currency_param(request.query_params)
+        rows = account_balances(org=request.org, as_of=as_of, currency=currency)
+        return Response({"asOf": as_of.isoformat(), "currency": currency,
+                         "accounts": [account_balance_output(row) for row in rows]})
+
+
+class JournalEntryListView(LedgerView):
+    def get(self, request):
+        entries = journal_entry_list(org=request.org, filters=params.entry_filters(request.query_params))
+        return Response(page_paginate(request.query_params, entries, key="journalEntries",
+                                      serialize=journal_entry_output))
+
+
+class JournalEntryDetailView(LedgerView):
+    def get(self, request, public_id: str):
+        return Response(journal_entry_output(journal_entry_get(org=request.org, public_id=public_id)))
+
+
+class JournalEntryExportView(LedgerView):
+    def get(self, request):
+        entries = journal_entry_list(org=request.org, filters=params.entry_filters(request.query_params))
+        return csv_response(journal_entry_rows(entries), filename="journal-entries.csv")
+
+
+class TrialBalanceView(LedgerView):
+    def get(self, request):
+        tb = trial_balance(org=request.org, as_of=params.as_of_param(request.query_params),
+                           currency=params.currency_param(request.query_params))
+        return Response(trial_balance_output(tb))
+
+
+class TrialBalanceExportView(LedgerView):
+    def get(self, request):
+        tb = trial_balance(org=request.org, as_of=params.as_of_param(request.query_params),
+                           currency=params.currency_param(request.query_params))
+        return csv_response(trial_balance_rows(tb), filename=f"trial-balance-{tb.as_of.isoformat()}.csv")
