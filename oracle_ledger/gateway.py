@@ -25,6 +25,7 @@ from oracle_ledger.errors import StripeError
 API_VERSION = "2026-10-28.endive"  # stripe 16.1.0's own default; bump with the SDK, on purpose
 MAX_NETWORK_RETRIES = 2
 SANDBOX_API_KEY = "sk_test_sandbox"
+SANDBOX_BASE = "https://stripe-sandbox.invalid"
 _lock = threading.Lock()
 _client: stripe.StripeClient | None = None
 
@@ -51,6 +52,8 @@ class CardDeclined(GatewayError):
     (STYLE §3 `PaymentDeclinedError`); uncaught, it is the guide's STRIPE_ERROR 502."""
 
     default_message = "The card was declined."
+    payment_intent_id: str | None = None  # the intent Stripe kept (status requires_payment_method)
+    charge_id: str | None = None          # the failed charge
 
 
 class StripeRejected(GatewayError):
@@ -69,9 +72,13 @@ def _stripe_errors_translated() -> Iterator[None]:
     try:
         yield
     except stripe.CardError as exc:
-        raise CardDeclined(exc.user_message or str(exc), code=exc.code, param=exc.param,
-                           decline_code=getattr(exc.error, "decline_code", None), http_status=exc.http_status,
-                           stripe_type="CardError") from exc
+        declined = CardDeclined(exc.user_message or str(exc), code=exc.code, param=exc.param,
+                                decline_code=getattr(exc.error, "decline_code", None), http_status=exc.http_status,
+                                stripe_type="CardError")
+        intent = getattr(exc.error, "payment_intent", None)
+        declined.payment_intent_id = getattr(intent, "id", None) if intent else None
+        declined.charge_id = getattr(exc.error, "charge", None)
+        raise declined from exc
     except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
         raise StripeUnavailable(exc.user_message or str(exc), code=exc.code, http_status=exc.http_status,
                                 stripe_type=type(exc).__name__) from exc
@@ -137,6 +144,8 @@ def _build_client() -> stripe.StripeClient:
         options["base_addresses"] = {"api": base, "connect": base, "files": base}
     if is_sandbox() and not base:
         http_client: stripe.HTTPClient = SandboxHTTPClient()
+        # Never resolved (the transport is in process); it makes SDK logs say where calls went.
+        options["base_addresses"] = {name: SANDBOX_BASE for name in ("api", "connect", "files")}
     else:
         http_client = stripe.RequestsClient(timeout=getattr(settings, "STRIPE_TIMEOUT", 30))
     api_key = settings.STRIPE_SECRET_KEY or SANDBOX_API_KEY
@@ -363,3 +372,223 @@ def stripe_test_clock_advance(test_clock_id: str, *, idempotency_key: str, froze
 def stripe_test_clock_delete(test_clock_id: str, *, idempotency_key: str):
     with _stripe_errors_translated():
         return client().v1.test_helpers.test_clocks.delete(test_clock_id, options=_write(idempotency_key))
+
+
+def payment_method_create_card(*, idempotency_key: str, token: str | None = None,
+                               number: str | None = None, exp_month: int | None = None,
+                               exp_year: int | None = None, cvc: str | None = None,
+                               billing_details: dict[str, Any] | None = None,
+                               metadata: dict[str, str] | None = None):
+    """A card from a test token (`tok_visa`) or, in test mode, a raw test number."""
+    card = {"token": token} if token else _clean({"number": number, "exp_month": exp_month,
+                                                  "exp_year": exp_year, "cvc": cvc})
+    params = _clean({"type": "card", "card": card, "billing_details": billing_details, "metadata": metadata})
+    with _stripe_errors_translated():
+        return client().v1.payment_methods.create(params=params, options=_write(idempotency_key))
+
+
+def payment_method_create_us_bank_account(*, idempotency_key: str, routing_number: str, account_number: str,
+                                          account_holder_name: str, account_holder_type: str = "individual",
+                                          account_type: str = "checking", email: str | None = None,
+                                          metadata: dict[str, str] | None = None):
+    params = _clean({
+        "type": "us_bank_account",
+        "us_bank_account": {"routing_number": routing_number, "account_number": account_number,
+                            "account_holder_type": account_holder_type, "account_type": account_type},
+        "billing_details": _clean({"name": account_holder_name, "email": email}), "metadata": metadata})
+    with _stripe_errors_translated():
+        return client().v1.payment_methods.create(params=params, options=_write(idempotency_key))
+
+
+def payment_method_retrieve(payment_method_id: str):
+    with _stripe_errors_translated():
+        return client().v1.payment_methods.retrieve(payment_method_id)
+
+
+def payment_method_attach(payment_method_id: str, *, customer_id: str, idempotency_key: str):
+    """Attach (a `pm_card_…` shortcut id makes and attaches a new PaymentMethod)."""
+    with _stripe_errors_translated():
+        return client().v1.payment_methods.attach(payment_method_id, params={"customer": customer_id},
+                                                  options=_write(idempotency_key))
+
+
+def payment_method_detach(payment_method_id: str, *, idempotency_key: str):
+    with _stripe_errors_translated():
+        return client().v1.payment_methods.detach(payment_method_id, options=_write(idempotency_key))
+
+
+def payment_method_list(*, customer_id: str, type: str | None = None, limit: int = 100):
+    with _stripe_errors_translated():
+        return client().v1.payment_methods.list(params=_clean({"customer": customer_id, "type": type,
+                                                                "limit": limit}))
+
+
+def _mandate_data(ip_address: str | None, user_agent: str | None) -> dict[str, Any]:
+    if ip_address and user_agent:
+        return {"customer_acceptance": {"type": "online",
+                                        "online": {"ip_address": ip_address, "user_agent": user_agent}}}
+    return {"customer_acceptance": {"type": "offline"}}
+
+
+def setup_intent_create(*, customer_id: str, payment_method_id: str, idempotency_key: str,
+                        payment_method_types: list[str] | None = None, mandate_ip_address: str | None = None,
+                        mandate_user_agent: str | None = None, metadata: dict[str, str] | None = None):
+    """Create and confirm a SetupIntent. For a bank account the mandate is recorded from the
+    customer's acceptance (online: ip and user agent; otherwise offline/paper)."""
+    types = payment_method_types or ["card"]
+    params = _clean({"customer": customer_id, "payment_method": payment_method_id, "confirm": True,
+                     "payment_method_types": types, "usage": "off_session", "metadata": metadata})
+    if "us_bank_account" in types:
+        params["mandate_data"] = _mandate_data(mandate_ip_address, mandate_user_agent)
+    with _stripe_errors_translated():
+        return client().v1.setup_intents.create(params=params, options=_write(idempotency_key))
+
+
+def setup_intent_retrieve(setup_intent_id: str):
+    with _stripe_errors_translated():
+        return client().v1.setup_intents.retrieve(setup_intent_id)
+
+
+def mandate_retrieve(mandate_id: str):
+    with _stripe_errors_translated():
+        return client().v1.mandates.retrieve(mandate_id)
+
+
+def payment_intent_create(*, amount_cents: int, currency: str, idempotency_key: str,
+                          customer_id: str | None = None, payment_method_id: str | None = None,
+                          confirm: bool = True, payment_method_types: list[str] | None = None,
+                          description: str | None = None, statement_descriptor_suffix: str | None = None,
+                          statement_descriptor: str | None = None, receipt_email: str | None = None,
+                          metadata: dict[str, str] | None = None, mandate_id: str | None = None,
+                          off_session: bool | None = None):
+    """Create (and by default confirm) a PaymentIntent. A decline raises `CardDeclined` (the intent
+    and failed charge exist at Stripe; the intent id is in `exc.payment_intent_id`)."""
+    params = _clean({
+        "amount": amount_cents, "currency": currency, "customer": customer_id, "payment_method": payment_method_id,
+        "confirm": confirm, "payment_method_types": payment_method_types, "description": description,
+        "statement_descriptor": statement_descriptor, "statement_descriptor_suffix": statement_descriptor_suffix,
+        "receipt_email": receipt_email, "metadata": metadata, "mandate": mandate_id,
+        "off_session": off_session if confirm else None})
+    with _stripe_errors_translated():
+        return client().v1.payment_intents.create(params=params, options=_write(idempotency_key))
+
+
+def payment_intent_confirm(payment_intent_id: str, *, idempotency_key: str, payment_method_id: str | None = None,
+                           mandate_id: str | None = None):
+    params = _clean({"payment_method": payment_method_id, "mandate": mandate_id})
+    with _stripe_errors_translated():
+        return client().v1.payment_intents.confirm(payment_intent_id, params=params,
+                                                   options=_write(idempotency_key))
+
+
+def payment_intent_cancel(payment_intent_id: str, *, idempotency_key: str, cancellation_reason: str | None = None):
+    with _stripe_errors_translated():
+        return client().v1.payment_intents.cancel(
+            payment_intent_id, params=_clean({"cancellation_reason": cancellation_reason}),
+            options=_write(idempotency_key))
+
+
+def payment_intent_retrieve(payment_intent_id: str, *, expand: list[str] | None = None):
+    with _stripe_errors_translated():
+        return client().v1.payment_intents.retrieve(payment_intent_id, params=_clean({"expand": expand}))
+
+
+def payment_intent_list(*, customer_id: str | None = None, limit: int = 10, starting_after: str | None = None):
+    with _stripe_errors_translated():
+        return client().v1.payment_intents.list(params=_clean({"customer": customer_id, "limit": limit,
+                                                               "starting_after": starting_after}))
+
+
+def charge_retrieve(charge_id: str, *, expand: list[str] | None = None):
+    with _stripe_errors_translated():
+        return client().v1.charges.retrieve(charge_id, params=_clean({"expand": expand}))
+
+
+def refund_create(*, idempotency_key: str, payment_intent_id: str | None = None, charge_id: str | None = None,
+                  amount_cents: int | None = None, reason: str | None = None,
+                  metadata: dict[str, str] | None = None):
+    """Refund all (amount None) or part of a charge; over-refunding is `StripeRejected`
+    (code `amount_too_large` / `charge_already_refunded`)."""
+    params = _clean({"payment_intent": payment_intent_id, "charge": charge_id, "amount": amount_cents,
+                     "reason": reason, "metadata": metadata})
+    with _stripe_errors_translated():
+        return client().v1.refunds.create(params=params, options=_write(idempotency_key))
+
+
+def refund_retrieve(refund_id: str):
+    with _stripe_errors_translated():
+        return client().v1.refunds.retrieve(refund_id)
+
+
+def balance_retrieve(*, stripe_account: str | None = None):
+    with _stripe_errors_translated():
+        return client().v1.balance.retrieve(options=_clean({"stripe_account": stripe_account}))
+
+
+def balance_transaction_retrieve(balance_transaction_id: str):
+    with _stripe_errors_translated():
+        return client().v1.balance_transactions.retrieve(balance_transaction_id)
+
+
+def balance_transaction_list(*, created_gte: int | None = None, created_lte: int | None = None,
+                             type: str | None = None, stripe_account: str | None = None) -> list:
+    """Every balance transaction in the period (auto-paging through Stripe's cursor pages)."""
+    created = _clean({"gte": created_gte, "lte": created_lte})
+    params = _clean({"created": created or None, "type": type, "limit": 100})
+    with _stripe_errors_translated():
+        page = client().v1.balance_transactions.list(params=params,
+                                                     options=_clean({"stripe_account": stripe_account}))
+        return list(page.auto_paging_iter())
+
+
+def event_retrieve(event_id: str):
+    with _stripe_errors_translated():
+        return client().v1.events.retrieve(event_id)
+
+
+def event_list(*, type: str | None = None, created_gte: int | None = None, limit: int = 100) -> list:
+    params = _clean({"type": type, "created": {"gte": created_gte} if created_gte else None, "limit": limit})
+    with _stripe_errors_translated():
+        return list(client().v1.events.list(params=params).auto_paging_iter())
+
+
+def webhook_endpoint_create(*, url: str, enabled_events: list[str], idempotency_key: str,
+                            description: str | None = None):
+    """The answer carries the endpoint's signing `secret` (Stripe shows it only here)."""
+    params = _clean({"url": url, "enabled_events": enabled_events, "description": description})
+    with _stripe_errors_translated():
+        return client().v1.webhook_endpoints.create(params=params, options=_write(idempotency_key))
+
+
+def webhook_endpoint_delete(endpoint_id: str, *, idempotency_key: str):
+    with _stripe_errors_translated():
+        return client().v1.webhook_endpoints.delete(endpoint_id, options=_write(idempotency_key))
+
+
+def webhook_endpoint_list() -> list:
+    with _stripe_errors_translated():
+        return list(client().v1.webhook_endpoints.list(params={"limit": 100}).auto_paging_iter())
+
+
+class WebhookSignatureInvalid(GatewayError):
+    """The payload's `Stripe-Signature` matches none of our secrets, or is too old (300 s)."""
+
+    http_status, code, default_message = 400, "WEBHOOK_SIGNATURE_INVALID", "Invalid webhook signature."
+
+
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+
+def event_construct(payload: bytes | str, sig_header: str | None, secrets: list[str] | None = None):
+    """Verify a webhook (every configured secret, for rotation) and return the Event."""
+    candidates = secrets if secrets is not None else list(settings.STRIPE_WEBHOOK_SECRET)
+    last: Exception | None = None
+    for secret in candidates:
+        try:
+            return stripe.Webhook.construct_event(payload, sig_header or "", secret,
+                                                  tolerance=WEBHOOK_TOLERANCE_SECONDS)
+        except stripe.SignatureVerificationError as exc:
+            last = exc
+        except ValueError as exc:  # not JSON: no secret will make it valid
+            raise WebhookSignatureInvalid(f"Invalid payload: {exc}") from exc
+    raise WebhookSignatureInvalid(str(last) if last else "No webhook secret is configured.")

@@ -35,7 +35,7 @@ def emit(type: str, obj: dict[str, Any], *, account: str | None = None,
     }
     if account is None:
         del event["account"]
-    store.create(event, account=None)
+    store.create(event, account=account)
     deliveries = [SandboxWebhookDelivery.objects.using(DB).create(
         event_id=event["id"], endpoint_id=e["id"], next_attempt_at=event["created"], created=event["created"])
         for e in endpoints]

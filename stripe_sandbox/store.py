@@ -55,6 +55,12 @@ def find(object_id: str, *, account: str | None = None, object_type: str | None 
     return copy.deepcopy(row.data) if row else None
 
 
+def find_any(object_id: str) -> dict[str, Any] | None:
+    """By id alone, whatever account it lives on (ids are unique): for webhooks and expansion."""
+    row = SandboxObject.objects.using(DB).filter(id=object_id).first()
+    return copy.deepcopy(row.data) if row else None
+
+
 def get(object_type: str, object_id: str, *, account: str | None = None, for_update: bool = False,
         param: str = "id", label: str | None = None) -> dict[str, Any]:
     """The object, or Stripe's 404 `resource_missing` ("No such customer: 'cus_…'")."""

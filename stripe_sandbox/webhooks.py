@@ -15,7 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from stripe_sandbox import DB, clock, store
-from stripe_sandbox.models import SandboxWebhookDelivery
+from stripe_sandbox.models import SandboxObject, SandboxWebhookDelivery
 
 
 def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
@@ -35,7 +35,7 @@ def attempt(delivery_id: int) -> SandboxWebhookDelivery:
     delivery = SandboxWebhookDelivery.objects.using(DB).get(pk=delivery_id)
     if delivery.status != SandboxWebhookDelivery.Status.PENDING:
         return delivery
-    event = store.find(delivery.event_id)
+    event = store.find_any(delivery.event_id)
     endpoint = store.find(delivery.endpoint_id, include_deleted=True)
     status_code, error = None, ""
     if event is None or endpoint is None or endpoint.get("status") != "enabled":
@@ -65,10 +65,11 @@ def retry_delay(attempts: int) -> int:
 
 
 def _decrement_pending(event_id: str) -> None:
-    event = store.find(event_id, for_update=True)
+    row = SandboxObject.objects.using(DB).select_for_update().filter(id=event_id).first()
+    event = row.data if row else None
     if event and event["pending_webhooks"] > 0:
         event["pending_webhooks"] -= 1
-        store.save(event)
+        SandboxObject.objects.using(DB).filter(id=event_id).update(data=event)
 
 
 def _post(url: str, payload: str, secret: str) -> tuple[int | None, str]:
