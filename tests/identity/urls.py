@@ -15,6 +15,8 @@ from oracle_ledger.api.permissions import Capability, org_scoped
 from oracle_ledger.errors import ResourceNotFoundError, ValidationFailedError
 from oracle_ledger.urls import urlpatterns as real_urlpatterns
 
+FAIL_SWITCH = "idem-fail-switch"
+
 
 class WhoAmIView(APIView):
     required_capability = None  # any authenticated actor
@@ -49,8 +51,9 @@ class ScopedUserView(APIView):
 
 
 class IdempotentCreateView(APIView):
-    """POST {name, sleep?, fail?}: inserts one Organization row named `name` (not unique, so a
-    second execution would show as a second row)."""
+    """POST {name, sleep?}: inserts one Organization row named `name` (not unique, so a second
+    execution would show as a second row). Fails with a 500 while an organisation with the slug
+    FAIL_SWITCH exists."""
 
     required_capability = Capability.CUSTOMERS_WRITE
 
@@ -60,7 +63,7 @@ class IdempotentCreateView(APIView):
         if not name:
             raise ValidationFailedError(details=[{"field": "name", "reason": "Required.", "value": name}])
         time.sleep(float(request.data.get("sleep", 0)))  # widens the race window, never asserted on
-        if request.data.get("fail"):
+        if Organization.objects.filter(slug=FAIL_SWITCH).exists():
             raise RuntimeError("work failed after starting")
         org = Organization.objects.create(name=name, slug=f"idem-{Organization.objects.count()}-{time.time_ns()}")
         return Response({"id": org.public_id, "name": name}, status=201)
@@ -71,6 +74,7 @@ urlpatterns = [
     *[path(f"api/test/capability/{cap.value}", capability_view(cap)) for cap in Capability],
     path("api/test/users/<str:public_id>", ScopedUserView.as_view()),
     path("api/test/idempotent", IdempotentCreateView.as_view()),
+    path("api/test/idempotent-too", IdempotentCreateView.as_view()),
     *real_urlpatterns,
 ]
 
