@@ -1,7 +1,39 @@
+"""Back office for organisations, users and API keys. Users and keys are managed by admins only
+(role admin, or a superuser); every change is audited; a new key's secret is shown once."""
+
+from __future__ import annotations
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.template.response import TemplateResponse
+from django.urls import reverse
 
-from identity.models import Organization, User
+from audit.services import audit_record
+from identity.models import ApiKey, Organization, Role, User
+from identity.services import api_key_create, api_key_revoke
+from oracle_ledger.api.authentication import actor_for
+
+
+def is_identity_admin(request) -> bool:
+    user = request.user
+    return bool(user.is_active and user.is_staff and (user.is_superuser or user.role == Role.ADMIN))
+
+
+class AdminsOnlyMixin:
+    def has_module_permission(self, request):
+        return is_identity_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_identity_admin(request)
+
+    def has_add_permission(self, request):
+        return is_identity_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return is_identity_admin(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deactivate users and revoke keys instead: audit entries point at them
 
 
 @admin.register(Organization)
@@ -12,7 +44,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AdminsOnlyMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "role", "organization", "is_active", "is_staff", "last_login"]
     list_filter = ["role", "organization", "is_active", "is_staff"]
@@ -28,3 +60,53 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "organization", "role", "password1", "password2")}),
     )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = {name: form.cleaned_data.get(name) for name in form.changed_data}
+        audit_record(actor=actor_for(request), action="user.updated" if change else "user.created",
+                     target_type="user", target_id=obj.public_id, organization=obj.organization,
+                     changes={name: getattr(value, "public_id", value) for name, value in changed.items()},
+                     request=request)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(AdminsOnlyMixin, admin.ModelAdmin):
+    list_display = ["name", "prefix", "public_id", "role", "organization", "created_at", "expires_at",
+                    "revoked_at", "last_used_at"]
+    list_filter = ["role", "organization"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "prefix", "public_id"]
+    fields = ["name", "role", "organization", "expires_at"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["public_id", "name", "prefix", "role", "organization", "created_by", "created_at", "expires_at",
+                "revoked_at", "last_used_at"]
+
+    def get_fields(self, request, obj=None):
+        return self.fields if obj is None else self.get_readonly_fields(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        if change:  # nothing is editable after creation; revoke and create a new key instead
+            return
+        new = api_key_create(name=obj.name, role=obj.role, organization=obj.organization, expires_at=obj.expires_at,
+                             created_by=request.user, actor=actor_for(request))
+        for field in ApiKey._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(new.api_key, field.attname))
+        obj._state.adding, obj._state.db = False, new.api_key._state.db
+        obj._new_secret = new.secret
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Rendered, not redirected: the secret never goes into a session or a message cookie.
+        return TemplateResponse(request, "admin/identity/apikey/created.html", {
+            **self.admin_site.each_context(request), "key": obj, "secret": obj._new_secret,
+            "changelist_url": reverse("admin:identity_apikey_changelist"), "title": "API key created"})
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request, queryset):
+        for key in queryset:
+            api_key_revoke(api_key=key, actor=actor_for(request))
+        self.message_user(request, f"Revoked {queryset.count()} key(s).")

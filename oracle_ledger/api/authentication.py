@@ -142,3 +142,12 @@ class ActorAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api"'
+
+
+def actor_for(request) -> Actor:
+    """The actor behind any request: the API's authenticated caller, or the Django admin's
+    logged-in user (admin actions and forms pass this to services)."""
+    actor = getattr(request, "actor", None)
+    if actor is not None:
+        return actor
+    return Actor.for_user(request.user, ip=client_ip(getattr(request, "_request", request)))
