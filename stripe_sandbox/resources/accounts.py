@@ -55,7 +55,7 @@ def account_create(req: SandboxRequest) -> dict[str, Any]:
 @route("POST", r"/v1/accounts/(?P<account_id>acct_[^/]+)")
 def account_update(req: SandboxRequest, account_id: str) -> dict[str, Any]:
     p = Params(req.params, _COMMON)
-    account = store.get("account", account_id, for_update=True, param="account")
+    account = store.get("account", account_id, for_update=True)
     before = copy.deepcopy(account)
     _apply(account, p, now=clock.now())
     return commit(account, previous=before)
@@ -64,7 +64,7 @@ def account_update(req: SandboxRequest, account_id: str) -> dict[str, Any]:
 @route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)")
 def account_retrieve(req: SandboxRequest, account_id: str) -> dict[str, Any]:
     Params(req.params, ("expand",))
-    return store.get("account", account_id, param="account")
+    return store.get("account", account_id)
 
 
 @route("GET", r"/v1/accounts")
@@ -76,7 +76,7 @@ def account_list(req: SandboxRequest) -> dict[str, Any]:
 def refresh(account_id: str) -> dict[str, Any]:
     """Re-evaluate an account after something it depends on changed (its external accounts, its
     person, the clock). Emits `account.updated` when anything moved."""
-    account = store.get("account", account_id, for_update=True, param="account")
+    account = store.get("account", account_id, for_update=True)
     before = copy.deepcopy(account)
     return commit(account, previous=before)
 

@@ -144,7 +144,7 @@ def _build(account_id: str, value: Any, *, param: str) -> dict[str, Any]:
 
 
 def _account(account_id: str) -> dict[str, Any]:
-    return store.get("account", account_id, for_update=True, param="account")
+    return store.get("account", account_id, for_update=True)
 
 
 @route("POST", r"/v1/accounts/(?P<account_id>acct_[^/]+)/external_accounts")
@@ -168,14 +168,14 @@ def external_account_create(req, account_id: str) -> dict[str, Any]:
 @route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)/external_accounts/(?P<ba_id>[^/]+)")
 def external_account_retrieve(req, account_id: str, ba_id: str) -> dict[str, Any]:
     Params(req.params, ("expand",))
-    store.get("account", account_id, param="account")
+    store.get("account", account_id)
     return store.get("bank_account", ba_id, account=account_id, label="external account")
 
 
 @route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)/external_accounts")
 def external_account_list(req, account_id: str) -> dict[str, Any]:
     p = Params(req.params, (*store.LIST_PARAMS, "object", "expand"))
-    store.get("account", account_id, param="account")
+    store.get("account", account_id)
     if p.has("object"):
         p.string("object", choices=("bank_account", "card"))
     rows = store.query("bank_account", account=account_id)

@@ -114,14 +114,14 @@ def _destination(account_id: str, destination: str | None, currency: str) -> dic
 @route("GET", r"/v1/payouts/(?P<payout_id>[^/]+)")
 def payout_retrieve(req: SandboxRequest, payout_id: str) -> dict[str, Any]:
     Params(req.params, ())
-    return store.get("payout", payout_id, account=_account_of(req)["id"], param="payout")
+    return store.get("payout", payout_id, account=_account_of(req)["id"])
 
 
 @route("POST", r"/v1/payouts/(?P<payout_id>[^/]+)")
 def payout_update(req: SandboxRequest, payout_id: str) -> dict[str, Any]:
     p = Params(req.params, ("metadata",))
     account_id = _account_of(req)["id"]
-    payout = store.get("payout", payout_id, account=account_id, for_update=True, param="payout")
+    payout = store.get("payout", payout_id, account=account_id, for_update=True)
     before = copy.deepcopy(payout)
     payout["metadata"] = merge_metadata(payout["metadata"], p.metadata())
     if payout != before:
@@ -149,7 +149,7 @@ def payout_list(req: SandboxRequest) -> dict[str, Any]:
 def payout_cancel(req: SandboxRequest, payout_id: str) -> dict[str, Any]:
     Params(req.params, ("expand",))
     account_id = _account_of(req)["id"]
-    payout = store.get("payout", payout_id, account=account_id, for_update=True, param="payout")
+    payout = store.get("payout", payout_id, account=account_id, for_update=True)
     if payout["status"] != "pending":
         raise StripeApiError(f"This payout is {payout['status']}: only a pending payout can be canceled.",
                              param="payout")

@@ -105,7 +105,7 @@ def blank_address() -> dict[str, Any]:
 
 
 def _account_with_person(account_id: str, person_id: str | None = None) -> dict[str, Any]:
-    account = store.get("account", account_id, for_update=True, param="account")
+    account = store.get("account", account_id, for_update=True)
     person = account.get("individual")
     if person_id is not None and (person is None or person["id"] != person_id):
         raise StripeApiError(f"No such person: '{person_id}'", code="resource_missing", param="person",
@@ -116,7 +116,7 @@ def _account_with_person(account_id: str, person_id: str | None = None) -> dict[
 @route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)/persons")
 def person_list(req: SandboxRequest, account_id: str) -> dict[str, Any]:
     p = Params(req.params, (*store.LIST_PARAMS, "relationship", "expand"))
-    store.get("account", account_id, param="account")
+    store.get("account", account_id)
     p.sub("relationship", ("representative", "owner", "director", "executive", "legal_guardian", "authorizer"))
     return store.list_page(p, store.query("person", account=account_id), url=f"/v1/accounts/{account_id}/persons",
                            object_type="person", account=account_id)
@@ -125,7 +125,7 @@ def person_list(req: SandboxRequest, account_id: str) -> dict[str, Any]:
 @route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)/persons/(?P<person_id>[^/]+)")
 def person_retrieve(req: SandboxRequest, account_id: str, person_id: str) -> dict[str, Any]:
     Params(req.params, ("expand",))
-    store.get("account", account_id, param="account")
+    store.get("account", account_id)
     return store.get("person", person_id, account=account_id)
 
 

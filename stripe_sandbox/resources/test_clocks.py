@@ -41,7 +41,7 @@ def test_clock_create(req: SandboxRequest) -> dict[str, Any]:
 @route("GET", rf"/v1/test_helpers/test_clocks/{_ID}")
 def test_clock_retrieve(req: SandboxRequest, clock_id: str) -> dict[str, Any]:
     Params(req.params, ())
-    return store.get(OBJECT, clock_id, param="test_clock", label="test clock")
+    return store.get(OBJECT, clock_id, label="test clock")
 
 
 @route("GET", r"/v1/test_helpers/test_clocks")
@@ -53,7 +53,7 @@ def test_clock_list(req: SandboxRequest) -> dict[str, Any]:
 @route("DELETE", rf"/v1/test_helpers/test_clocks/{_ID}")
 def test_clock_delete(req: SandboxRequest, clock_id: str) -> dict[str, Any]:
     Params(req.params, ())
-    test_clock = store.get(OBJECT, clock_id, for_update=True, param="test_clock", label="test clock")
+    test_clock = store.get(OBJECT, clock_id, for_update=True, label="test clock")
     store.mark_deleted(clock_id)
     events.emit("test_helpers.test_clock.deleted", test_clock)
     return {"id": clock_id, "object": OBJECT, "deleted": True}
@@ -62,7 +62,7 @@ def test_clock_delete(req: SandboxRequest, clock_id: str) -> dict[str, Any]:
 @route("POST", rf"/v1/test_helpers/test_clocks/{_ID}/advance")
 def test_clock_advance(req: SandboxRequest, clock_id: str) -> dict[str, Any]:
     p = Params(req.params, ("frozen_time",))
-    test_clock = store.get(OBJECT, clock_id, for_update=True, param="test_clock", label="test clock")
+    test_clock = store.get(OBJECT, clock_id, for_update=True, label="test clock")
     target = p.integer("frozen_time", required=True, minimum=0)
     if test_clock["status"] != "ready":
         raise StripeApiError(f"The test clock {clock_id} is {test_clock['status']} and cannot be advanced now.",

@@ -69,13 +69,13 @@ def transfer_create(req: SandboxRequest) -> dict[str, Any]:
 @route("GET", r"/v1/transfers/(?P<transfer_id>[^/]+)")
 def transfer_retrieve(req: SandboxRequest, transfer_id: str) -> dict[str, Any]:
     Params(req.params, ())
-    return store.get("transfer", transfer_id, param="transfer")
+    return store.get("transfer", transfer_id)
 
 
 @route("POST", r"/v1/transfers/(?P<transfer_id>[^/]+)")
 def transfer_update(req: SandboxRequest, transfer_id: str) -> dict[str, Any]:
     p = Params(req.params, ("description", "metadata"))
-    transfer = store.get("transfer", transfer_id, for_update=True, param="transfer")
+    transfer = store.get("transfer", transfer_id, for_update=True)
     before = copy.deepcopy(transfer)
     if p.has("description"):
         transfer["description"] = p.string("description", nullable=True, max_length=1000) or None
@@ -128,7 +128,7 @@ def topup_create(req: SandboxRequest) -> dict[str, Any]:
 @route("GET", r"/v1/topups/(?P<topup_id>[^/]+)")
 def topup_retrieve(req: SandboxRequest, topup_id: str) -> dict[str, Any]:
     Params(req.params, ())
-    return store.get("topup", topup_id, account=req.stripe_account, param="topup")
+    return store.get("topup", topup_id, account=req.stripe_account)
 
 
 @route("GET", r"/v1/topups")
