@@ -48,9 +48,11 @@ def invalid(param: str, message: str, code: str | None = None) -> StripeApiError
     return StripeApiError(message, code=code, param=param)
 
 
-def not_found(kind: str, object_id: str, param: str = "id") -> StripeApiError:
+def not_found(kind: str, object_id: str, param: str = "id", http_status: int = 404) -> StripeApiError:
+    """404 for the object named in the URL; Stripe answers 400 for one named by a body parameter
+    (use `store.ref` for those)."""
     return StripeApiError(f"No such {kind}: '{object_id}'", code="resource_missing", param=param,
-                          http_status=404)
+                          http_status=http_status)
 
 
 def state(message: str, code: str = "payment_intent_unexpected_state", **extra: Any) -> StripeApiError:

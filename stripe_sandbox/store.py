@@ -62,12 +62,19 @@ def find_any(object_id: str) -> dict[str, Any] | None:
 
 
 def get(object_type: str, object_id: str, *, account: str | None = None, for_update: bool = False,
-        param: str = "id", label: str | None = None) -> dict[str, Any]:
+        param: str = "id", label: str | None = None, http_status: int = 404) -> dict[str, Any]:
     """The object, or Stripe's 404 `resource_missing` ("No such customer: 'cus_…'")."""
     data = find(object_id, account=account, object_type=object_type, for_update=for_update)
     if data is None:
-        raise not_found(label or object_type.replace("_", " "), object_id, param)
+        raise not_found(label or object_type.replace("_", " "), object_id, param, http_status)
     return data
+
+
+def ref(object_type: str, object_id: str, *, param: str, account: str | None = None, for_update: bool = False,
+        label: str | None = None) -> dict[str, Any]:
+    """An object named by a request parameter (`customer=cus_…`): missing is 400, as Stripe answers."""
+    return get(object_type, object_id, account=account, for_update=for_update, param=param, label=label,
+               http_status=400)
 
 
 def query(object_type: str, *, account: str | None = None, **filters: Any):
@@ -105,7 +112,7 @@ def list_page(params: Params, rows, *, url: str, object_type: str, account: str 
 def _cursor(object_id: str, object_type: str, account: str | None, param: str) -> int:
     row = SandboxObject.objects.using(DB).filter(id=object_id, object=object_type, account=account).first()
     if row is None:
-        raise not_found(object_type.replace("_", " "), object_id, param)
+        raise not_found(object_type.replace("_", " "), object_id, param, 400)
     return row.seq
 
 

@@ -60,7 +60,7 @@ def _default_payment_method(customer: dict[str, Any], p: Params, account: str | 
         return
     pm_id = settings_.string("default_payment_method", nullable=True)
     if pm_id:
-        pm = store.get("payment_method", pm_id, account=account,
+        pm = store.ref("payment_method", pm_id, account=account, label="PaymentMethod",
                        param="invoice_settings[default_payment_method]")
         if pm["customer"] != customer["id"]:
             raise StripeApiError(

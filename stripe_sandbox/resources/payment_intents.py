@@ -103,7 +103,7 @@ def payment_intent_create(req: SandboxRequest) -> dict[str, Any]:
     pi = pi_object(amount=_amount(p, currency, required=True), currency=currency, customer=p.string("customer"),
                    types=p.string_list("payment_method_types"))
     if pi["customer"]:
-        store.get("customer", pi["customer"], account=req.stripe_account, param="customer")
+        store.ref("customer", pi["customer"], account=req.stripe_account, param="customer")
     _apply_fields(pi, p)
     p.string("capture_method", choices=("automatic", "automatic_async"))
     p.string("confirmation_method", choices=("automatic", "manual"))
@@ -219,7 +219,7 @@ def _confirm_bank(pi: dict[str, Any], pm: dict[str, Any], p: Params, account: st
 def _mandate(pm: dict[str, Any], p: Params, account: str | None) -> dict[str, Any]:
     mandate_id = p.string("mandate")
     if mandate_id:
-        mandate = store.get("mandate", mandate_id, account=account, param="mandate")
+        mandate = store.ref("mandate", mandate_id, account=account, param="mandate")
         if mandate["payment_method"] != pm["id"] or mandate["status"] != "active":
             raise StripeApiError(f"The mandate {mandate_id} is not active for this payment method.", param="mandate")
         return mandate
@@ -309,7 +309,7 @@ def payment_intent_update(req: SandboxRequest, pi_id: str) -> dict[str, Any]:
     if p.has("amount"):
         pi["amount"] = _amount(p, pi["currency"], required=True)
     if p.has("customer"):
-        pi["customer"] = store.get("customer", p.string("customer"), account=req.stripe_account,
+        pi["customer"] = store.ref("customer", p.string("customer"), account=req.stripe_account,
                                    param="customer")["id"]
     if p.has("payment_method_types"):
         pi["payment_method_types"] = p.string_list("payment_method_types")

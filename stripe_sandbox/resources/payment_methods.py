@@ -134,11 +134,11 @@ def resolve(pm_id: str, *, account: str | None, param: str = "payment_method", f
     if pm_id.startswith("pm_card_"):
         return store.create(card_payment_method(_test_number(pm_id, param)), account=account)
     return store.get("payment_method", pm_id, account=account, param=param, label="PaymentMethod",
-                     for_update=for_update)
+                     for_update=for_update, http_status=404 if param == "id" else 400)
 
 
 def attach(pm_id: str, customer_id: str, *, account: str | None, param: str = "customer") -> dict[str, Any]:
-    customer = store.get("customer", customer_id, account=account, param=param)
+    customer = store.ref("customer", customer_id, account=account, param=param)
     pm = resolve(pm_id, account=account, param="payment_method" if param != "customer" else "id",
                  for_update=True)
     if pm["customer"] == customer["id"]:
@@ -198,10 +198,11 @@ def payment_method_detach(req: SandboxRequest, pm_id: str) -> dict[str, Any]:
     return pm
 
 
-def _list(req: SandboxRequest, p: Params, customer_id: str | None, url: str) -> dict[str, Any]:
+def _list(req: SandboxRequest, p: Params, customer_id: str | None, url: str, in_url: bool = False) -> dict:
     filters = {}
     if customer_id:
-        store.get("customer", customer_id, account=req.stripe_account, param="customer")
+        store.get("customer", customer_id, account=req.stripe_account, param="id" if in_url else "customer",
+                  http_status=404 if in_url else 400)
         filters["data__customer"] = customer_id
     pm_type = p.string("type", choices=("card", "us_bank_account"))
     if pm_type:
@@ -219,4 +220,4 @@ def payment_method_list(req: SandboxRequest) -> dict[str, Any]:
 @route("GET", r"/v1/customers/(?P<customer_id>[^/]+)/payment_methods")
 def customer_payment_method_list(req: SandboxRequest, customer_id: str) -> dict[str, Any]:
     p = Params(req.params, (*store.LIST_PARAMS, "type", "allow_redisplay"))
-    return _list(req, p, customer_id, f"/v1/customers/{customer_id}/payment_methods")
+    return _list(req, p, customer_id, f"/v1/customers/{customer_id}/payment_methods", in_url=True)

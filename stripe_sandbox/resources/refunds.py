@@ -20,7 +20,7 @@ def _charge_for(p: Params, account: str | None) -> dict[str, Any]:
         raise StripeApiError("You may only specify one of these parameters: charge, payment_intent.",
                              code="parameters_exclusive", param="payment_intent")
     if pi_id:
-        pi = store.get("payment_intent", pi_id, account=account, param="payment_intent", label="payment_intent")
+        pi = store.ref("payment_intent", pi_id, account=account, param="payment_intent", label="payment_intent")
         if pi["status"] != "succeeded" or not pi["latest_charge"]:
             raise StripeApiError(f"This PaymentIntent ({pi_id}) does not have a successful charge to refund.",
                                  code="charge_not_refundable" if pi["latest_charge"] else None,
@@ -29,7 +29,7 @@ def _charge_for(p: Params, account: str | None) -> dict[str, Any]:
     if not charge_id:
         raise StripeApiError("One of the following params should be provided for this request: payment_intent or "
                              "charge.", code="parameter_missing", param="charge")
-    return store.get("charge", charge_id, account=account, param="charge", for_update=True)
+    return store.ref("charge", charge_id, account=account, param="charge", for_update=True)
 
 
 def _fmt(cents: int) -> str:

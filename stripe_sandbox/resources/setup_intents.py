@@ -108,7 +108,7 @@ def setup_intent_create(req: SandboxRequest) -> dict[str, Any]:
     p = Params(req.params, SI_FIELDS)
     customer = p.string("customer")
     if customer:
-        store.get("customer", customer, account=req.stripe_account, param="customer")
+        store.ref("customer", customer, account=req.stripe_account, param="customer")
     si = setup_intent_object(customer=customer, types=_types(p),
                              usage=p.string("usage", choices=("on_session", "off_session")) or "off_session",
                              description=p.string("description"), metadata=merge_metadata({}, p.metadata()))
