@@ -88,11 +88,23 @@ def test_advance_refuses_to_go_backwards():
         advance(-1)
 
 
-def test_advance_settles_ach_debits_when_their_date_comes():
-    from tests.stripe_sandbox.test_payment_intents import bank_intent
-
+def _ach_debit(account_number: str):
     customer = gateway.customer_create(email="payer@example.com", idempotency_key=key())
-    intent = bank_intent(customer, "000123456789")
+    pm = gateway.payment_method_create_us_bank_account(
+        routing_number="110000000", account_number=account_number, account_holder_name="Ann Payer",
+        idempotency_key=key())
+    gateway.payment_method_attach(pm.id, customer_id=customer.id, idempotency_key=key())
+    setup = gateway.setup_intent_create(customer_id=customer.id, payment_method_id=pm.id,
+                                        payment_method_types=["us_bank_account"], mandate_ip_address="203.0.113.9",
+                                        mandate_user_agent="Mozilla/5.0", idempotency_key=key())
+    return gateway.payment_intent_create(amount_cents=150_000, currency="usd", customer_id=customer.id,
+                                         payment_method_id=pm.id, payment_method_types=["us_bank_account"],
+                                         mandate_id=setup.mandate, idempotency_key=key())
+
+
+def test_advance_settles_ach_debits_when_their_date_comes():
+    """A's `ach_settle` transition, fired by the clock."""
+    intent = _ach_debit("000123456789")
     assert intent.status == "processing"
     advance(1)
     assert gateway.payment_intent_retrieve(intent.id).status == "processing"
