@@ -9,7 +9,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from audit.services import audit_record
-from identity.serializers import LoginInput, RefreshTokenInput, UserOutput
+from identity.serializers import (
+    LoginInput,
+    LoginOutput,
+    LogoutOutput,
+    RefreshOutput,
+    RefreshTokenInput,
+    UserOutput,
+)
 from identity.tokens import access_for, refresh_validate, tokens_for
 from oracle_ledger.actors import Actor
 from oracle_ledger.api.authentication import client_ip
@@ -22,7 +29,7 @@ class LoginView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
 
-    @extend_schema(request=LoginInput, summary="Exchange email and password for a JWT", tags=["auth"])
+    @extend_schema(request=LoginInput, responses=LoginOutput, summary="Exchange email and password for a JWT", tags=["auth"])
     def post(self, request):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -53,7 +60,7 @@ class RefreshView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
 
-    @extend_schema(request=RefreshTokenInput, summary="A new access token from a refresh token", tags=["auth"])
+    @extend_schema(request=RefreshTokenInput, responses=RefreshOutput, summary="A new access token from a refresh token", tags=["auth"])
     def post(self, request):
         data = RefreshTokenInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -65,7 +72,7 @@ class LogoutView(APIView):
     authentication_classes: list = []
     permission_classes: list = []
 
-    @extend_schema(request=RefreshTokenInput, summary="Blacklist a refresh token", tags=["auth"])
+    @extend_schema(request=RefreshTokenInput, responses=LogoutOutput, summary="Blacklist a refresh token", tags=["auth"])
     def post(self, request):
         data = RefreshTokenInput(data=request.data)
         data.is_valid(raise_exception=True)

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import AccessToken
@@ -151,3 +152,21 @@ def actor_for(request) -> Actor:
     if actor is not None:
         return actor
     return Actor.for_user(request.user, ip=client_ip(getattr(request, "_request", request)))
+
+
+class ActorAuthenticationScheme(OpenApiAuthenticationExtension):
+    """How /api/schema describes ActorAuthentication: a JWT or an API key (either one)."""
+
+    target_class = "oracle_ledger.api.authentication.ActorAuthentication"
+    name = ["bearerAuth", "apiKeyAuth"]
+
+    def get_security_definition(self, auto_schema):
+        return [
+            {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+             "description": "An access token from POST /api/auth/login, or an API key (`olk_…`)."},
+            {"type": "apiKey", "in": "header", "name": "X-API-Key",
+             "description": "An API key; `X-Organization-ID` (id or slug), when sent, must be the key's."},
+        ]
+
+    def get_security_requirement(self, auto_schema):
+        return [{"bearerAuth": []}, {"apiKeyAuth": []}]
