@@ -156,3 +156,23 @@ def test_test_clock_bad_input():
     assert (problem.stripe_code, problem.param) == ("parameter_missing", "frozen_time")
     problem = _rejected(lambda: clocks.advance("clock_nope", params={"frozen_time": clock.now() + DAY}))
     assert problem.stripe_http_status == 404
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_when_advance_returns_time_driven_events_are_queued_for_delivery(settings):
+    from oracle_ledger.celery import app
+    from stripe_sandbox.models import SandboxWebhookDelivery
+
+    settings.SANDBOX_WEBHOOK_URL = "http://127.0.0.1:9/api/v1/webhooks/stripe"  # nothing listens: stays queued
+    with app.connection_for_write() as conn:
+        queue = conn.default_channel.client
+        queue.delete("celery")
+        account = recipient(dob=OTHER_DOB)
+        advance(1)
+        (event,) = events_of("account.updated", account.id)
+        (delivery,) = SandboxWebhookDelivery.objects.using(DB).filter(event_id=event["id"])
+        messages = [json.loads(m) for m in queue.lrange("celery", 0, -1)]
+        queue.delete("celery")
+    assert delivery.status == SandboxWebhookDelivery.Status.PENDING
+    delivered = [m["headers"]["kwargsrepr"] for m in messages if m["headers"]["task"].endswith("deliver_event_task")]
+    assert f"{{'delivery_id': {delivery.pk}}}" in delivered
