@@ -237,6 +237,11 @@ def account_update(account_id: str, *, idempotency_key: str, **fields: Any):
         return client().v1.accounts.update(account_id, params=fields, options=_write(idempotency_key))
 
 
+def account_delete(account_id: str, *, idempotency_key: str):
+    with _stripe_errors_translated():
+        return client().v1.accounts.delete(account_id, options=_write(idempotency_key))
+
+
 def account_list(*, limit: int = 10, starting_after: str | None = None):
     with _stripe_errors_translated():
         return client().v1.accounts.list(params=_clean({"limit": limit, "starting_after": starting_after}))

@@ -45,7 +45,7 @@ def _get(data: dict, path: str) -> Any:
     return node
 
 
-def _provided(account: dict, field: str, secrets: dict) -> bool:
+def _provided(account: dict, field: str) -> bool:
     if field == "external_account":
         return bool(account["external_accounts"]["data"])
     if field == "individual.ssn_last_4":
@@ -64,7 +64,7 @@ def missing_fields(account: dict) -> list[str]:
         fields = ("business_type", *PROFILE_FIELDS, *OTHER_FIELDS)
     else:
         fields = (*PROFILE_FIELDS, *OTHER_FIELDS, *IDENTITY_FIELDS)
-    return sorted(f for f in fields if not _provided(account, f, {}))
+    return sorted(f for f in fields if not _provided(account, f))
 
 
 def dob_of(account: dict) -> tuple[int, int, int] | None:

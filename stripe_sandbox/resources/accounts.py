@@ -13,7 +13,7 @@ from typing import Any
 
 from stripe_sandbox import DB, clock, events, store, transitions
 from stripe_sandbox.errors import StripeApiError, invalid, missing
-from stripe_sandbox.models import SandboxTransition
+from stripe_sandbox.models import SandboxObject, SandboxTransition
 from stripe_sandbox.params import Params, merge_metadata
 from stripe_sandbox.resources import account_rules, external_accounts, persons
 from stripe_sandbox.resources._connect_shapes import template
@@ -52,7 +52,7 @@ def account_create(req: SandboxRequest) -> dict[str, Any]:
     return commit(account, previous=None)
 
 
-@route("POST", r"/v1/accounts/(?P<account_id>acct_[^/]+)")
+@route("POST", r"/v1/accounts/(?P<account_id>[^/]+)")
 def account_update(req: SandboxRequest, account_id: str) -> dict[str, Any]:
     p = Params(req.params, _COMMON)
     account = store.get("account", account_id, for_update=True)
@@ -61,10 +61,22 @@ def account_update(req: SandboxRequest, account_id: str) -> dict[str, Any]:
     return commit(account, previous=before)
 
 
-@route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)")
+@route("GET", r"/v1/accounts/(?P<account_id>[^/]+)")
 def account_retrieve(req: SandboxRequest, account_id: str) -> dict[str, Any]:
     Params(req.params, ("expand",))
     return store.get("account", account_id)
+
+
+@route("DELETE", r"/v1/accounts/(?P<account_id>[^/]+)")
+def account_delete(req: SandboxRequest, account_id: str) -> dict[str, Any]:
+    """Test-mode accounts can be deleted at any time (Stripe); its person and bank accounts go with
+    it. Payouts already under way still complete."""
+    Params(req.params, ())
+    store.get("account", account_id, for_update=True)
+    for row in SandboxObject.objects.using(DB).filter(account=account_id, object__in=("person", "bank_account")):
+        store.mark_deleted(row.id)
+    store.mark_deleted(account_id)
+    return {"id": account_id, "object": "account", "deleted": True}
 
 
 @route("GET", r"/v1/accounts")
@@ -133,7 +145,7 @@ def _apply(account: dict, p: Params, *, now: int) -> None:
     if p.has("business_type"):
         _business_type(account, p)
     if p.has("individual"):
-        _individual(account, p, now=now)
+        _individual(account, p)
     if p.has("capabilities"):
         _capabilities(account, p)
     if p.has("tos_acceptance"):
@@ -164,7 +176,7 @@ def _business_type(account: dict, p: Params) -> None:
     account["individual"] = person
 
 
-def _individual(account: dict, p: Params, *, now: int) -> None:
+def _individual(account: dict, p: Params) -> None:
     if account.get("business_type") != "individual":
         raise invalid("individual", "You can only provide `individual` when `business_type` is `individual`.")
     ind = p.sub("individual", persons.INDIVIDUAL_KEYS)

@@ -137,7 +137,7 @@ def _build(account_id: str, value: Any, *, param: str) -> dict[str, Any]:
         bank_name="STRIPE TEST BANK" if routing == TEST_ROUTING else None, metadata=p.metadata() or {},
         account_holder_name=p.string("account_holder_name", max_length=200) or None,
         account_holder_type=p.string("account_holder_type", choices=("individual", "company")),
-        account_type=p.string("account_type", choices=("checking", "savings", "futsu", "savings", "toza")),
+        account_type=p.string("account_type", choices=("checking", "savings")),
         available_payout_methods=["standard"], default_for_currency=False,
     )
     return bank
@@ -147,7 +147,7 @@ def _account(account_id: str) -> dict[str, Any]:
     return store.get("account", account_id, for_update=True)
 
 
-@route("POST", r"/v1/accounts/(?P<account_id>acct_[^/]+)/external_accounts")
+@route("POST", r"/v1/accounts/(?P<account_id>[^/]+)/external_accounts")
 def external_account_create(req, account_id: str) -> dict[str, Any]:
     from stripe_sandbox.resources import accounts
 
@@ -165,14 +165,14 @@ def external_account_create(req, account_id: str) -> dict[str, Any]:
     return bank
 
 
-@route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)/external_accounts/(?P<ba_id>[^/]+)")
+@route("GET", r"/v1/accounts/(?P<account_id>[^/]+)/external_accounts/(?P<ba_id>[^/]+)")
 def external_account_retrieve(req, account_id: str, ba_id: str) -> dict[str, Any]:
     Params(req.params, ("expand",))
     store.get("account", account_id)
     return store.get("bank_account", ba_id, account=account_id, label="external account")
 
 
-@route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)/external_accounts")
+@route("GET", r"/v1/accounts/(?P<account_id>[^/]+)/external_accounts")
 def external_account_list(req, account_id: str) -> dict[str, Any]:
     p = Params(req.params, (*store.LIST_PARAMS, "object", "expand"))
     store.get("account", account_id)
@@ -185,7 +185,7 @@ def external_account_list(req, account_id: str) -> dict[str, Any]:
                            object_type="bank_account", account=account_id)
 
 
-@route("POST", r"/v1/accounts/(?P<account_id>acct_[^/]+)/external_accounts/(?P<ba_id>[^/]+)")
+@route("POST", r"/v1/accounts/(?P<account_id>[^/]+)/external_accounts/(?P<ba_id>[^/]+)")
 def external_account_update(req, account_id: str, ba_id: str) -> dict[str, Any]:
     from stripe_sandbox.resources import accounts
 
@@ -217,7 +217,7 @@ def external_account_update(req, account_id: str, ba_id: str) -> dict[str, Any]:
     return bank
 
 
-@route("DELETE", r"/v1/accounts/(?P<account_id>acct_[^/]+)/external_accounts/(?P<ba_id>[^/]+)")
+@route("DELETE", r"/v1/accounts/(?P<account_id>[^/]+)/external_accounts/(?P<ba_id>[^/]+)")
 def external_account_delete(req, account_id: str, ba_id: str) -> dict[str, Any]:
     from stripe_sandbox.resources import accounts
 

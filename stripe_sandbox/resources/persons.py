@@ -7,6 +7,7 @@ does), but not added to or deleted."""
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -113,7 +114,7 @@ def _account_with_person(account_id: str, person_id: str | None = None) -> dict[
     return account
 
 
-@route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)/persons")
+@route("GET", r"/v1/accounts/(?P<account_id>[^/]+)/persons")
 def person_list(req: SandboxRequest, account_id: str) -> dict[str, Any]:
     p = Params(req.params, (*store.LIST_PARAMS, "relationship", "expand"))
     store.get("account", account_id)
@@ -122,17 +123,15 @@ def person_list(req: SandboxRequest, account_id: str) -> dict[str, Any]:
                            object_type="person", account=account_id)
 
 
-@route("GET", r"/v1/accounts/(?P<account_id>acct_[^/]+)/persons/(?P<person_id>[^/]+)")
+@route("GET", r"/v1/accounts/(?P<account_id>[^/]+)/persons/(?P<person_id>[^/]+)")
 def person_retrieve(req: SandboxRequest, account_id: str, person_id: str) -> dict[str, Any]:
     Params(req.params, ("expand",))
     store.get("account", account_id)
     return store.get("person", person_id, account=account_id)
 
 
-@route("POST", r"/v1/accounts/(?P<account_id>acct_[^/]+)/persons/(?P<person_id>[^/]+)")
+@route("POST", r"/v1/accounts/(?P<account_id>[^/]+)/persons/(?P<person_id>[^/]+)")
 def person_update_route(req: SandboxRequest, account_id: str, person_id: str) -> dict[str, Any]:
-    import copy
-
     from stripe_sandbox.resources import accounts
 
     p = Params(req.params, (*INDIVIDUAL_KEYS, "relationship", "expand"))
@@ -151,7 +150,7 @@ def person_update_route(req: SandboxRequest, account_id: str, person_id: str) ->
     return person
 
 
-@route("POST", r"/v1/accounts/(?P<account_id>acct_[^/]+)/persons")
+@route("POST", r"/v1/accounts/(?P<account_id>[^/]+)/persons")
 def person_create(req: SandboxRequest, account_id: str) -> dict[str, Any]:
     _account_with_person(account_id)
     raise StripeApiError(
@@ -160,7 +159,7 @@ def person_create(req: SandboxRequest, account_id: str) -> dict[str, Any]:
         param="account")
 
 
-@route("DELETE", r"/v1/accounts/(?P<account_id>acct_[^/]+)/persons/(?P<person_id>[^/]+)")
+@route("DELETE", r"/v1/accounts/(?P<account_id>[^/]+)/persons/(?P<person_id>[^/]+)")
 def person_delete(req: SandboxRequest, account_id: str, person_id: str) -> dict[str, Any]:
     _account_with_person(account_id, person_id)
     raise StripeApiError("You cannot delete the individual of an account whose business_type is `individual`.",

@@ -235,6 +235,17 @@ def test_unknown_account_is_404_resource_missing():
     assert (problem.stripe_http_status, problem.stripe_code) == (404, "resource_missing")
 
 
+def test_deleted_account_is_gone_with_its_person_and_bank_accounts():
+    account, kept = recipient(), recipient()
+    deleted = gateway.account_delete(account.id, idempotency_key=key())
+    assert (deleted.id, deleted.deleted) == (account.id, True)
+    assert _rejected(lambda: gateway.account_retrieve(account.id)).stripe_http_status == 404
+    assert _rejected(lambda: gateway.external_account_list(account.id)).stripe_http_status == 404
+    assert [a.id for a in gateway.account_list().data] == [kept.id]
+    assert not SandboxObject.objects.using(DB).filter(account=account.id, deleted=False,
+                                                      object__in=("person", "bank_account")).exists()
+
+
 def test_account_list_pages():
     ids = [recipient().id for _ in range(3)]
     page = gateway.account_list(limit=2)
