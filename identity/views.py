@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.models import update_last_login
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +21,7 @@ from identity.serializers import (
 from identity.tokens import access_for, refresh_validate, tokens_for
 from oracle_ledger.actors import Actor
 from oracle_ledger.api.authentication import client_ip
+from oracle_ledger.api.ratelimit import login_failure_note, login_failures_guard
 from oracle_ledger.errors import AuthenticationRequiredError
 
 LOGIN_FAILED = "Invalid email or password."  # one message: never says whether the email exists
@@ -34,11 +36,14 @@ class LoginView(APIView):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         email, password = data.validated_data["email"], data.validated_data["password"]
+        login_failures_guard(request._request, email)
         # ModelBackend hashes the password even for an unknown email, so timing does not tell either.
         user = authenticate(request._request, username=email, password=password)
         if user is None:
+            login_failure_note(request._request, email)
             self._audit_failure(request, email)
             raise AuthenticationRequiredError(LOGIN_FAILED)
+        update_last_login(None, user)
         access, refresh = tokens_for(user)
         actor = Actor.for_user(user, ip=client_ip(request._request))
         audit_record(actor=actor, action="auth.login", target_type="user", target_id=user.public_id,

@@ -19,6 +19,8 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.CACHES["default"]["KEY_PREFIX"] = f"test:{RUN_ID}:{WORKER}"
+    # PBKDF2's real cost is ~0.3 s a hash here; every user a test makes would pay it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     broker_db = 2 + int(hashlib.sha256(f"{RUN_ID}{WORKER}".encode()).hexdigest(), 16) % 60
     settings.CELERY_BROKER_URL = settings.CELERY_BROKER_URL.rsplit("=", 1)[0] + f"={broker_db}" \
         if "virtual_host=" in settings.CELERY_BROKER_URL else settings.CELERY_BROKER_URL

@@ -14,13 +14,7 @@ from customers.exceptions import CustomerInactiveError
 from customers.models import Customer
 from customers.services import stripe_mirror
 from customers.services.errors import stripe_error
-from customers.services.payment_methods import (
-    PaymentMethodRequest,
-    attach_all,
-    default_among,
-    payment_methods_store,
-    stripe_default_set,
-)
+from customers.services.payment_methods import PaymentMethodRequest, attach_all, payment_methods_store
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import ValidationFailedError
@@ -83,13 +77,8 @@ def customer_create(*, actor: Actor, fields: dict[str, Any], payment_methods: li
     stripe_id = ""
     try:
         stripe_id = stripe_mirror.stripe_customer_create(customer)
-        stripe_mirror.stripe_customer_ship(customer, stripe_id)
         attached = attach_all(stripe_customer_id=stripe_id, requests=requests, client_ip=client_ip,
                               user_agent=user_agent)
-        default = default_among(attached, has_default=False)
-        if default is not None:
-            customer.stripe_customer_id = stripe_id
-            stripe_default_set(customer, default.stripe.stripe_id)
     except gateway.GatewayError as exc:
         _pending_customer_abandon(customer, stripe_id)
         failed = next((r for r in requests if r.failed), None)

@@ -110,3 +110,32 @@ class RateLimitMiddleware:
         for name, value in (usage.headers() if usage else {}).items():
             response[name] = value
         return response
+
+
+def _login_failures(request, email: str, *, increment: bool) -> Usage | None:
+    rate = settings.RATE_LIMITS["auth"]
+    try:
+        usage = get_usage(request, group="auth:login-failures", key=lambda group, req: email.strip().lower(),
+                          rate=rate, increment=increment)
+    except Exception as exc:  # noqa: BLE001 - as above: Redis down does not lock everyone out
+        log.error("login failures not counted: %s", exc)
+        return None
+    if usage is None or usage["time_left"] < 0:
+        return None
+    return Usage(limit=usage["limit"], count=usage["count"], window=_split_rate(rate)[1],
+                 reset=int(time.time()) + usage["time_left"])
+
+
+def login_failures_guard(request, email: str) -> None:
+    """429 once one email has had the Authentication category's limit of failed logins in the
+    window, whichever addresses they came from (the per-IP limit alone lets a botnet guess)."""
+    usage = _login_failures(request, email, increment=False)
+    if usage is not None and usage.count >= usage.limit:
+        error = RateLimitExceededError("Too many failed logins for this account; try again later.", details={
+            "limit": usage.limit, "window": window_text(usage.window), "retryAfter": usage.retry_after})
+        error.headers = {"Retry-After": str(usage.retry_after)}
+        raise error
+
+
+def login_failure_note(request, email: str) -> None:
+    _login_failures(request, email, increment=True)

@@ -142,3 +142,11 @@ def test_blacklisted_refresh_token_is_rejected_after_logout(api_client, make_use
     assert_error(again, 401, "AUTHENTICATION_REQUIRED")
     assert_error(api_client.post("/api/auth/logout", {"refreshToken": refresh}, format="json"),
                  401, "AUTHENTICATION_REQUIRED")
+
+
+def test_login_records_last_login(api_client, make_user):
+    user = make_user()
+    assert user.last_login is None
+    login(api_client, user.email)
+    user.refresh_from_db()
+    assert user.last_login is not None

@@ -102,3 +102,38 @@ def test_failed_logins_are_limited_per_client(api_client, make_user, settings):
 def test_window_text():
     assert [window_text(s) for s in (1, 60, 120, 3600, 86400, 90)] == [
         "1 second", "1 minute", "2 minutes", "1 hour", "1 day", "90 seconds"]
+
+
+def test_failed_logins_for_one_email_are_limited_across_addresses(api_client, make_user, settings):
+    from tests.identity.factories import PASSWORD
+
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "auth": "3/h"}
+    user, bystander = make_user(), make_user()
+    for n in range(3):
+        wrong = api_client.post("/api/auth/login", {"email": user.email, "password": "nope-nope-1"}, format="json",
+                                REMOTE_ADDR=f"10.0.0.{n}")
+        assert wrong.status_code == 401
+    blocked = api_client.post("/api/auth/login", {"email": user.email.upper(), "password": PASSWORD},
+                              format="json", REMOTE_ADDR="10.0.0.9")
+    body = assert_error(blocked, 429, "RATE_LIMIT_EXCEEDED")
+    assert body["error"]["details"]["limit"] == 3 and int(blocked["Retry-After"]) > 0
+    other = api_client.post("/api/auth/login", {"email": bystander.email, "password": PASSWORD}, format="json",
+                            REMOTE_ADDR="10.0.0.10")
+    assert other.status_code == 200
+
+
+def test_unknown_emails_are_limited_like_known_ones(api_client, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "auth": "2/h"}
+    answers = [api_client.post("/api/auth/login", {"email": "ghost@example.com", "password": "x-x-x-x-x-1"},
+                               format="json", REMOTE_ADDR=f"10.0.1.{n}").status_code for n in range(3)]
+    assert answers == [401, 401, 429]
+
+
+def test_redis_down_serves_requests_without_limits(client_for, settings, caplog):
+    client = client_for("auditor")
+    settings.CACHES = {"default": {**settings.CACHES["default"], "LOCATION": "redis://127.0.0.1:1/0",
+                                   "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2}}}
+    response = client.get(WHOAMI)
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response
+    assert any("rate limit not counted" in r.getMessage() for r in caplog.records)
