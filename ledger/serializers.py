@@ -7,6 +7,7 @@ from typing import Any
 
 from ledger.models import JournalEntry, JournalLine
 from ledger.selectors import AccountBalance, TrialBalance
+from ledger.services.reconciliation import Reconciliation
 from oracle_ledger.api.envelope import utc_timestamp
 
 
@@ -48,4 +49,16 @@ def trial_balance_output(tb: TrialBalance) -> dict[str, Any]:
         "totalDebits": tb.total_debits_cents,
         "totalCredits": tb.total_credits_cents,
         "balanced": tb.balanced,
+    }
+
+
+def reconciliation_output(result: Reconciliation) -> dict[str, Any]:
+    return {
+        "from": result.date_from.isoformat(),
+        "to": result.date_to.isoformat(),
+        "stripeCount": result.stripe_count,
+        "ledgerCount": result.ledger_count,
+        "differenceCount": len(result.differences),
+        "reconciled": not result.differences,
+        "differences": result.differences,
     }

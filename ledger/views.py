@@ -9,7 +9,13 @@ from rest_framework.views import APIView
 from ledger import params
 from ledger.exports import csv_response, journal_entry_rows, trial_balance_rows
 from ledger.selectors import account_balances, journal_entry_get, journal_entry_list, trial_balance
-from ledger.serializers import account_balance_output, journal_entry_output, trial_balance_output
+from ledger.serializers import (
+    account_balance_output,
+    journal_entry_output,
+    reconciliation_output,
+    trial_balance_output,
+)
+from ledger.services import reconciliation_compute
 from oracle_ledger.api.pagination import page_paginate
 from oracle_ledger.api.permissions import Capability
 
@@ -56,3 +62,13 @@ class TrialBalanceExportView(LedgerView):
         tb = trial_balance(org=request.org, as_of=params.as_of_param(request.query_params),
                            currency=params.currency_param(request.query_params))
         return csv_response(trial_balance_rows(tb), filename=f"trial-balance-{tb.as_of.isoformat()}.csv")
+
+
+class ReconciliationView(LedgerView):
+    """Compares live and records nothing (a GET); recorded runs come from the nightly task and
+    `manage.py reconcile`, and are listed in the admin."""
+
+    def get(self, request):
+        date_from, date_to = params.date_range(request.query_params, required=True)
+        result = reconciliation_compute(organization=request.org, date_from=date_from, date_to=date_to)
+        return Response(reconciliation_output(result))

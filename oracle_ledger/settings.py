@@ -245,6 +245,11 @@ IDEMPOTENCY_LOCK_TIMEOUT = _duration(env.str("IDEMPOTENCY_LOCK_TIMEOUT", default
 API_KEY_TOUCH_INTERVAL = timedelta(seconds=60)  # last_used_at is written at most this often
 CELERY_BEAT_SCHEDULE["idempotency-records-purge"] = {
     "task": "identity.tasks.idempotency_records_purge_task", "schedule": 3600.0}
+# Reconcile yesterday with Stripe for every organisation, at 02:15 UTC (ledger, issue 5).
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["ledger-reconcile-nightly"] = {
+    "task": "ledger.tasks.reconciliation_nightly_task", "schedule": crontab(hour=2, minute=15)}
 
 # --- Stripe -------------------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")

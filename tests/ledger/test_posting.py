@@ -148,3 +148,17 @@ def test_organisations_may_reuse_source_ids(org):
         card_payment_post(organization=each, source_type="payment", source_id="pi_same", amount_cents=100,
                           fee_cents=33, currency="usd", stripe_reference="ch_same")
     assert JournalEntry.objects.filter(source_id="pi_same").count() == 2
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_ledger_today_follows_the_sandbox_clock(org, settings):
+    import datetime as dt
+
+    from stripe_sandbox.models import SandboxClock
+
+    settings.STRIPE_SANDBOX = True
+    frozen = dt.datetime(2030, 7, 4, 23, 59, tzinfo=dt.UTC)
+    SandboxClock.objects.using("default").update_or_create(pk=1, defaults={"frozen_at": int(frozen.timestamp())})
+    entry = journal_entry_post(organization=org, kind=EntryKind.ADJUSTMENT, source_type="test", source_id="clock",
+                               description="x", lines=[(chart.OPERATING_BANK, 5), (chart.STRIPE_BALANCE, -5)])
+    assert entry.date == date(2030, 7, 4)
