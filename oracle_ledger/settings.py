@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "audit",
     "stripe_sandbox",
     "ledger",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -284,6 +285,22 @@ if STRIPE_SANDBOX and not STRIPE_WEBHOOK_SECRET:
         _tmp.write_text("whsec_sandbox" + secrets.token_hex(16))
         os.replace(_tmp, _whsec)
     STRIPE_WEBHOOK_SECRET = [_whsec.read_text().strip()]
+
+# --- Stripe webhooks (issue 8) -----------------------------------------------------------------
+# Stripe's events are a few KB; anything larger is refused (400) before the signature is checked.
+WEBHOOK_MAX_BODY_BYTES = env.int("WEBHOOK_MAX_BODY_BYTES", default=512 * 1024)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)  # then the event is `failed`
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)  # 30 s, 1 min, 2 min, ...
+# A `processing` claim older than this belongs to a dead worker and may be taken over.
+WEBHOOK_CLAIM_TIMEOUT = _duration(env.str("WEBHOOK_CLAIM_TIMEOUT", default="10m"))
+WEBHOOK_SWEEP_AFTER = _duration(env.str("WEBHOOK_SWEEP_AFTER", default="5m"))
+# Extra modules registering handlers, beside every app's webhook_handlers.py.
+WEBHOOK_HANDLER_MODULES = env.list("WEBHOOK_HANDLER_MODULES", default=[])
+# Where a customer created in Stripe's dashboard lands when its metadata names no organisation
+# (slug or org_ id); empty: such customers are recorded as ignored, not mirrored.
+WEBHOOK_DEFAULT_ORGANIZATION = env.str("WEBHOOK_DEFAULT_ORGANIZATION", default="")
+CELERY_BEAT_SCHEDULE["webhook-events-sweep"] = {"task": "webhooks.tasks.webhook_events_sweep_task",
+                                                "schedule": 300.0}
 
 # --- Logging: one JSON object per line, carrying the request id --------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
