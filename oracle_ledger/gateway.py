@@ -80,11 +80,16 @@ def _stripe_errors_translated() -> Iterator[None]:
         declined.charge_id = getattr(exc.error, "charge", None)
         raise declined from exc
     except (stripe.APIConnectionError, stripe.RateLimitError, stripe.APIError) as exc:
-        raise StripeUnavailable(exc.user_message or str(exc), code=exc.code, http_status=exc.http_status,
+        raise StripeUnavailable(exc.user_message or str(exc), code=_code(exc), http_status=exc.http_status,
                                 stripe_type=type(exc).__name__) from exc
     except stripe.StripeError as exc:  # closed by default: anything else is a rejection
-        raise StripeRejected(exc.user_message or str(exc), code=exc.code, param=getattr(exc, "param", None),
+        raise StripeRejected(exc.user_message or str(exc), code=_code(exc), param=getattr(exc, "param", None),
                              http_status=exc.http_status, stripe_type=type(exc).__name__) from exc
+
+
+def _code(exc: stripe.StripeError) -> str | None:
+    # The SDK leaves `code` unset on some classes (RateLimitError); the body still has it.
+    return exc.code or getattr(exc.error, "code", None)
 
 
 # --- The client -------------------------------------------------------------------------------------
