@@ -61,6 +61,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["actor_email"], name="audit_actor_email_idx"),
             models.Index(fields=["action"], name="audit_action_idx"),
             models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["object_id"], name="audit_object_id_idx"),  # `objectId` alone, admin search
             models.Index(fields=["outcome"], name="audit_outcome_idx"),
             models.Index(fields=["request_id"], name="audit_request_idx"),
         ]
