@@ -76,7 +76,7 @@ def _ours_in_flight(local_id: str):
 
 
 def _stripe_customer(stripe_id: str) -> dict[str, Any]:
-    current = gateway.customer_retrieve(stripe_id)
+    current = gateway.customer_retrieve(stripe_id).to_dict()
     if current.get("deleted"):
         raise EventIgnored(f"Customer {stripe_id} no longer exists in Stripe.")
     return current
@@ -183,7 +183,7 @@ def payment_method_attached(*, event, obj: dict[str, Any]):
         if owner is None:
             raise EventIgnored(f"Attached by our API to a customer we do not have ({obj.get('customer')}).")
         return owner.organization
-    current = gateway.payment_method_retrieve(obj["id"])
+    current = gateway.payment_method_retrieve(obj["id"]).to_dict()
     customer = Customer.objects.filter(stripe_customer_id=current.get("customer") or "").first()
     if customer is None:
         raise EventIgnored(f"{obj['id']} is not attached to a customer we know (now: {current.get('customer')}).")

@@ -205,6 +205,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The schema and the docs are public: a stale Authorization header must not turn them into a 401.
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": [],
 }
 API_DOCUMENTATION_URL = env.str("API_DOCUMENTATION_URL", default="https://docs.yourdomain.com/errors")
 
