@@ -45,8 +45,10 @@ def daily_hooks() -> list[Callable[[dt.date], object]]:
     return [import_string(path) for path in settings.SANDBOX_DAILY_HOOKS]
 
 
-def _move_to(target: int) -> int:
-    """Set sandbox time to `target` (never backwards) under the clock row's lock."""
+def _move_to(target: int) -> tuple[int, int]:
+    """Set sandbox time to `target` (never backwards) under the clock row's lock. Returns the time
+    before and after, as seen under that lock, so two clocks advancing at once never both claim
+    the same day."""
     with transaction.atomic(using=DB):
         row = clock.clock_row(for_update=True)
         current = clock.now()
@@ -56,7 +58,7 @@ def _move_to(target: int) -> int:
             else:
                 row.offset_seconds += target - current
             row.save(update_fields=["offset_seconds", "frozen_at"])
-    return clock.now()
+        return current, clock.now()  # still under the lock: another clock may move it right after
 
 
 def _run_due(step: Step, until: int) -> None:
@@ -84,10 +86,10 @@ def advance_to(target: int, *, on_step: Callable[[Step], object] | None = None) 
     steps: list[Step] = []
     try:
         while True:
-            before = clock.now()
-            if before >= target and steps:
+            now = clock.now()
+            if now >= target and steps:
                 break
-            reached = _move_to(min(before + DAY, target))
+            before, reached = _move_to(min(now + DAY, target))
             step = Step(at=reached)
             new_day = dt.datetime.fromtimestamp(reached, tz=dt.UTC).date()
             if new_day != dt.datetime.fromtimestamp(before, tz=dt.UTC).date():

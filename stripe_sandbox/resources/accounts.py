@@ -95,7 +95,8 @@ def refresh(account_id: str) -> dict[str, Any]:
 
 @transitions.transition(VERIFY)
 def _verify_when_due(transition) -> None:
-    refresh(transition.object_id)
+    if store.find(transition.object_id, object_type="account") is not None:  # not deleted meanwhile
+        refresh(transition.object_id)
 
 
 def commit(account: dict, *, previous: dict | None) -> dict[str, Any]:

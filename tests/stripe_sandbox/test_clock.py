@@ -176,3 +176,37 @@ def test_when_advance_returns_time_driven_events_are_queued_for_delivery(setting
     assert delivery.status == SandboxWebhookDelivery.Status.PENDING
     delivered = [m["headers"]["kwargsrepr"] for m in messages if m["headers"]["task"].endswith("deliver_event_task")]
     assert f"{{'delivery_id': {delivery.pk}}}" in delivered
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_two_clocks_advancing_at_once_fire_each_transition_and_each_day_once(settings):
+    import threading
+
+    from django.db import connections
+
+    from tests.stripe_sandbox.connect_helpers import paid_recipient
+
+    settings.SANDBOX_DAILY_HOOKS = [HOOK]
+    account = paid_recipient(amount_cents=5_000)
+    payout = gateway.payout_create(stripe_account=account.id, idempotency_key=key(), amount_cents=1_000,
+                                   currency="usd")
+    barrier = threading.Barrier(2)
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            advance(4)
+        finally:
+            for alias in ("default", DB):
+                connections[alias].close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert gateway.payout_retrieve(payout.id, stripe_account=account.id).status == "paid"
+    assert len(events_of("payout.paid", payout.id)) == 1
+    assert SandboxTransition.objects.using(DB).filter(object_id=payout.id, status="done").count() == 2
+    days = [entry[0] for entry in seen]
+    assert len(days) == len(set(days)) >= 4  # each new day's work ran once, by one of the two

@@ -157,3 +157,62 @@ def test_payout_shape_matches_stripe():
     paid = json.loads(str(gateway.payout_retrieve(payout["id"], stripe_account=account.id)))
     assert paid["status"] == "paid"
     assert shape_errors(paid, fixtures["payout"], extras={}, nullable=nullable) == []
+
+
+def test_payout_retried_after_a_lost_answer_is_made_once():
+    """The sandbox commits the payout, the answer is lost; the SDK retries with the same key and
+    gets the stored payout: one payout, one debit."""
+    from stripe_sandbox import failures
+
+    account = paid_recipient(amount_cents=10_000)
+    failures.inject(failures.TIMEOUT, path_prefix="/v1/payouts")
+    payout = _payout(account.id, 3_000)
+    assert [p.id for p in gateway.payout_list(stripe_account=account.id).data] == [payout.id]
+    assert available(account.id) == 7_000
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_concurrent_payouts_cannot_spend_the_same_balance():
+    import threading
+
+    from django.db import connections
+
+    from stripe_sandbox import DB
+
+    account = paid_recipient(amount_cents=10_000)
+    barrier, outcomes = threading.Barrier(3), []
+
+    def pay() -> None:
+        try:
+            barrier.wait()
+            _payout(account.id, 4_000)
+            outcomes.append("ok")
+        except gateway.StripeRejected as exc:
+            outcomes.append(exc.stripe_code)
+        finally:
+            for alias in ("default", DB):
+                connections[alias].close()
+
+    threads = [threading.Thread(target=pay) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["balance_insufficient", "ok", "ok"]
+    assert available(account.id) == 2_000
+
+
+def test_payouts_over_http_with_the_stripe_account_header(client):
+    import base64
+
+    account = paid_recipient(amount_cents=5_000)
+    auth = "Basic " + base64.b64encode(b"sk_test_sandbox:").decode()
+    response = client.post("/sandbox/stripe/v1/payouts", "amount=1200&currency=usd",
+                           content_type="application/x-www-form-urlencoded", HTTP_AUTHORIZATION=auth,
+                           HTTP_STRIPE_ACCOUNT=account.id)
+    assert response.status_code == 200, response.content
+    assert gateway.payout_retrieve(response.json()["id"], stripe_account=account.id).amount == 1_200
+    response = client.post("/sandbox/stripe/v1/payouts", "amount=1200", HTTP_AUTHORIZATION=auth,
+                           content_type="application/x-www-form-urlencoded", HTTP_STRIPE_ACCOUNT=account.id)
+    assert response.status_code == 400
+    assert response.json()["error"]["param"] == "currency"
