@@ -10,6 +10,7 @@ an `Actor` on `request.actor` and its organisation on `request.org`, the contrac
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +28,7 @@ from oracle_ledger.errors import AuthenticationRequiredError
 API_KEY_PREFIX = "olk_"
 DEV_HEADERS = ("X-User-ID", "X-User-Email", "X-User-Role")
 _MEMO = "_oracle_ledger_authentication"
+_DEV_USER_ID = re.compile(r"[A-Za-z0-9_.:-]{1,64}")  # it becomes the actor id in logs and the audit log
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,10 @@ def _from_dev_headers(request: HttpRequest) -> Authenticated:
         raise AuthenticationRequiredError("Header authentication is disabled; use a token or an API key.")
     user_id, email = request.headers.get("X-User-ID", "").strip(), request.headers.get("X-User-Email", "").strip()
     role = request.headers.get("X-User-Role", "").strip()
-    if not user_id or role not in Role.values:
+    if not _DEV_USER_ID.fullmatch(user_id) or role not in Role.values:
         raise AuthenticationRequiredError(
-            f"Header authentication needs X-User-ID and X-User-Role (one of {', '.join(Role.values)}).")
+            f"Header authentication needs X-User-ID (at most 64 of A-Z a-z 0-9 _ . : -) and X-User-Role "
+            f"(one of {', '.join(Role.values)}).")
     user = User.objects.select_related("organization").filter(public_id=user_id).first()
     org_ref = request.headers.get("X-Organization-ID", "").strip()
     organization = organization_by_ref(ref=org_ref) if org_ref else (user.organization if user else None)

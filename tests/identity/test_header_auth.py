@@ -47,3 +47,9 @@ def test_header_auth_without_an_organisation_is_rejected(api_client, settings):
     settings.ALLOW_HEADER_AUTH, settings.DEBUG = True, True
     response = api_client.get(WHOAMI, HTTP_X_USER_ID="usr_nobody", HTTP_X_USER_ROLE="admin")
     assert_error(response, 401, "AUTHENTICATION_REQUIRED")
+
+
+@pytest.mark.parametrize("user_id", ["", "x" * 65, "usr 1", "usr_1<script>"])
+def test_header_auth_with_an_odd_user_id_is_rejected(api_client, org, settings, user_id):
+    settings.ALLOW_HEADER_AUTH, settings.DEBUG = True, True
+    assert_error(api_client.get(WHOAMI, **dev_headers(org, user_id=user_id)), 401, "AUTHENTICATION_REQUIRED")
