@@ -35,6 +35,18 @@ class AdminsOnlyMixin:
     def has_delete_permission(self, request, obj=None):
         return False  # deactivate users and revoke keys instead: audit entries point at them
 
+    # An organisation's admin sees and assigns only its own organisation; superusers see all.
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(organization=request.user.organization)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "organization" and not request.user.is_superuser:
+            kwargs["queryset"] = Organization.objects.filter(pk=request.user.organization_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):

@@ -1,7 +1,7 @@
 """Who is calling (DESIGN §5), in this order: `Authorization: Bearer <JWT>`; an API key as
-`Authorization: Bearer olk_…` or `X-API-Key` (with `X-Organization-ID` checked against the key's
-organisation when given); the development headers `X-User-*` only when ALLOW_HEADER_AUTH and DEBUG
-are both on. No credentials: anonymous (HasCapability then answers 401); bad credentials: 401
+`Authorization: Bearer olk_…` or `X-API-Key`; the development headers `X-User-*` only when
+ALLOW_HEADER_AUTH and DEBUG are both on. `X-Organization-ID` (id or slug), when sent with a token
+or a key, must name its organisation. No credentials: anonymous (HasCapability then answers 401); bad credentials: 401
 AUTHENTICATION_REQUIRED at once.
 
 The result is computed once per request and memoised on the Django request: the rate-limit
@@ -89,6 +89,7 @@ def _from_jwt(request: HttpRequest, raw: str) -> Authenticated:
     # A token minted for another organisation (the user was moved) is no longer valid.
     if user is None or token.get("org") != user.organization.public_id:
         raise AuthenticationRequiredError("The access token is invalid or has expired.")
+    _check_organization_header(request, user.organization)
     return Authenticated(actor=Actor.for_user(user, ip=client_ip(request)), user=user, credential=token)
 
 
@@ -103,13 +104,18 @@ def _from_api_key(request: HttpRequest, secret: str) -> Authenticated:
         raise AuthenticationRequiredError("The API key has been revoked.")
     if key.is_expired():
         raise AuthenticationRequiredError("The API key has expired.")
-    org_ref = request.headers.get("X-Organization-ID")
-    if org_ref is not None and org_ref.strip() not in (key.organization.public_id, key.organization.slug):
-        raise AuthenticationRequiredError("X-Organization-ID does not match the API key's organisation.")
+    _check_organization_header(request, key.organization)
     api_key_touch(api_key=key)
     actor = Actor(type=Actor.API_KEY, id=key.public_id, role=key.role, organization=key.organization,
                   ip=client_ip(request))
     return Authenticated(actor=actor, user=None, credential=key)
+
+
+def _check_organization_header(request: HttpRequest, organization) -> None:
+    """X-Organization-ID is optional; when sent it must name the credential's organisation."""
+    org_ref = request.headers.get("X-Organization-ID")
+    if org_ref is not None and org_ref.strip() not in (organization.public_id, organization.slug):
+        raise AuthenticationRequiredError("X-Organization-ID does not match the credential's organisation.")
 
 
 def _from_dev_headers(request: HttpRequest) -> Authenticated:

@@ -69,3 +69,20 @@ def test_keys_and_users_cannot_be_deleted_in_the_admin(admin_client, org):
     key, _ = ApiKeyFactory.create_with_secret(organization=org)
     assert admin_client.get(f"/admin/identity/apikey/{key.pk}/delete/").status_code == 403
     assert ApiKey.objects.filter(pk=key.pk).exists()
+
+
+def test_an_organisation_admin_sees_only_its_organisation(client, make_user, org, other_org):
+    admin = make_user("admin", org=org, is_staff=True)
+    client.force_login(admin)
+    theirs, _ = ApiKeyFactory.create_with_secret(organization=other_org, name="globex key")
+    mine, _ = ApiKeyFactory.create_with_secret(organization=org, name="acme key")
+    stranger = make_user("user", org=other_org)
+    listing = client.get("/admin/identity/apikey/").content.decode()
+    assert "acme key" in listing and "globex key" not in listing
+    assert client.get(f"/admin/identity/apikey/{theirs.pk}/change/").status_code == 302  # "doesn't exist"
+    assert client.get(f"/admin/identity/user/{stranger.pk}/change/").status_code == 302
+    response = client.post("/admin/identity/apikey/add/", {
+        "name": "sneaky", "role": "admin", "organization": other_org.pk, "expires_at_0": "", "expires_at_1": ""})
+    assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
+    assert not ApiKey.objects.filter(name="sneaky").exists()
+    assert mine.organization == org

@@ -150,3 +150,11 @@ def test_login_records_last_login(api_client, make_user):
     login(api_client, user.email)
     user.refresh_from_db()
     assert user.last_login is not None
+
+
+@pytest.mark.urls("tests.identity.urls")
+def test_jwt_with_another_organisations_id_header_is_rejected(client_for, org, other_org):
+    client = client_for("admin", org=org)
+    assert client.get(WHOAMI, HTTP_X_ORGANIZATION_ID=org.slug).status_code == 200
+    body = assert_error(client.get(WHOAMI, HTTP_X_ORGANIZATION_ID=other_org.public_id), 401, "AUTHENTICATION_REQUIRED")
+    assert "X-Organization-ID" in body["error"]["message"]
