@@ -105,8 +105,8 @@ def _moment(params: Mapping[str, Any], name: str, *, end_of_day: bool) -> dateti
     """An ISO 8601 time, or a date meaning its whole day (UTC): both bounds are inclusive."""
     raw = str(params[name])
     try:
-        moment = parse_datetime(raw)
-        day = None if moment else parse_date(raw)
+        day = parse_date(raw)  # first: parse_datetime would read a bare date as its midnight
+        moment = None if day else parse_datetime(raw)
     except ValueError:
         moment = day = None
     if moment:

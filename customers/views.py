@@ -3,6 +3,7 @@ and serialise."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from drf_spectacular.utils import extend_schema
@@ -42,7 +43,12 @@ def _validated(serializer_class, request, *, exclude_pk: int | None = None) -> d
 
 
 def _client(request) -> dict[str, Any]:
-    return {"client_ip": client_ip(request._request), "user_agent": request.headers.get("User-Agent", "")[:500]}
+    """Who accepted a bank account's mandate: the API caller's address and user agent."""
+    try:
+        ip = str(ipaddress.ip_address(client_ip(request._request)))
+    except ValueError:
+        ip = None
+    return {"client_ip": ip, "user_agent": request.headers.get("User-Agent", "")[:500]}
 
 
 def _full(request, customer) -> dict[str, Any]:

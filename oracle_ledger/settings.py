@@ -151,6 +151,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(embedded.DATA_DIR / "celerybeat-schedule")
+# Creates that crashed between their pending row and Stripe's answer (customers, issue 6).
+CELERY_BEAT_SCHEDULE["customers-pending-sweep"] = {"task": "customers.tasks.customer_pending_sweep_task",
+                                                   "schedule": 600.0}
 
 # --- Auth, i18n, static -------------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,3 +1,4 @@
 """Every module here registers its benchmarks on import; add yours to the list."""
 
+import bench.suites.customers  # noqa: F401  (issue 6: customer create, search over a million)
 from bench.suites import platform  # noqa: F401

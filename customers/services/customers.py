@@ -4,6 +4,7 @@ makes it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -14,11 +15,18 @@ from customers.exceptions import CustomerInactiveError
 from customers.models import Customer
 from customers.services import stripe_mirror
 from customers.services.errors import stripe_error
-from customers.services.payment_methods import PaymentMethodRequest, attach_all, payment_methods_store
+from customers.services.payment_methods import (
+    PaymentMethodRequest,
+    attach_all,
+    default_among,
+    payment_methods_store,
+    stripe_default_set,
+)
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import ValidationFailedError
 
+PENDING_TIMEOUT = timedelta(minutes=15)
 AUDITED_FIELDS = ("first_name", "last_name", "email", "phone", "billing_address", "shipping_address",
                   "customer_id", "metadata", "active", "deleted_at")
 
@@ -77,8 +85,13 @@ def customer_create(*, actor: Actor, fields: dict[str, Any], payment_methods: li
     stripe_id = ""
     try:
         stripe_id = stripe_mirror.stripe_customer_create(customer)
+        stripe_mirror.stripe_customer_ship(customer, stripe_id)
         attached = attach_all(stripe_customer_id=stripe_id, requests=requests, client_ip=client_ip,
                               user_agent=user_agent)
+        default = default_among(attached, has_default=False)
+        if default is not None:
+            customer.stripe_customer_id = stripe_id
+            stripe_default_set(customer, default.stripe.stripe_id)
     except gateway.GatewayError as exc:
         _pending_customer_abandon(customer, stripe_id)
         failed = next((r for r in requests if r.failed), None)
@@ -119,6 +132,24 @@ def _pending_customer_abandon(customer: Customer, stripe_id: str) -> None:
             stripe_mirror.stripe_customer_delete(stripe_id, key_base=customer.public_id)
         except gateway.GatewayError:
             pass
+
+
+def customer_pending_sweep(*, older_than: timedelta = PENDING_TIMEOUT) -> int:
+    """Finish what a crashed create left: a pending row older than `older_than` (far beyond the
+    SDK's timeouts and retries) blocks its email and customerId but was never answered with a 201,
+    so the client retries with a new request. Remove it, and the Stripe customer its key may have
+    made (replaying `customer-create:{public_id}` inside Stripe's 24 hours returns that customer,
+    never a new one for the same key). Returns how many were swept."""
+    swept = 0
+    cutoff = timezone.now() - older_than
+    for customer in Customer.objects.filter(sync_state=Customer.SyncState.PENDING, created_at__lt=cutoff):
+        try:
+            stripe_id = stripe_mirror.stripe_customer_create(customer)
+        except gateway.GatewayError:
+            continue  # Stripe is down: the next sweep tries again
+        _pending_customer_abandon(customer, stripe_id)
+        swept += 1
+    return swept
 
 
 def customer_update(*, actor: Actor, customer: Customer, fields: dict[str, Any]) -> Customer:

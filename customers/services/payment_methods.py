@@ -74,12 +74,16 @@ def payment_methods_store(*, customer: Customer, attached: list[Attached]) -> li
     rows = [PaymentMethod.objects.create(customer=customer, public_id=item.local_id, type=item.stripe.type,
                                          stripe_payment_method_id=item.stripe.stripe_id, created_at=now,
                                          updated_at=now, **item.stripe.fields) for item in attached]
-    chosen = next((row for row, item in zip(rows, attached, strict=True) if item.is_default), None)
-    if chosen is None and customer.default_payment_method_id is None and rows:
-        chosen = rows[0]
+    chosen = default_among(attached, has_default=customer.default_payment_method_id is not None)
     if chosen is not None:
-        _default_store(customer=customer, pm=chosen)
+        _default_store(customer=customer, pm=rows[attached.index(chosen)])
     return rows
+
+
+def default_among(attached: list[Attached], *, has_default: bool) -> Attached | None:
+    """The method marked default, else the first one when the customer has no default yet."""
+    marked = next((item for item in attached if item.is_default), None)
+    return marked or (attached[0] if attached and not has_default else None)
 
 
 def _default_store(*, customer: Customer, pm: PaymentMethod) -> None:
@@ -109,8 +113,11 @@ def payment_method_add(*, actor: Actor, customer: Customer, method: dict[str, An
                             client_ip=client_ip, user_agent=user_agent)
     except gateway.GatewayError as exc:
         raise stripe_error(exc, field=request.error_field(exc), value=request.error_value(exc)) from exc
-    if item.is_default:
-        _stripe_default_set(customer, item.stripe.stripe_id)
+    try:
+        if item.is_default:
+            stripe_default_set(customer, item.stripe.stripe_id)
+    except gateway.GatewayError as exc:
+        raise stripe_error(exc) from exc
     with transaction.atomic():
         current = _locked(customer)
         [pm] = payment_methods_store(customer=current, attached=[item])
@@ -152,7 +159,10 @@ def payment_method_set_default(*, actor: Actor, customer: Customer, pm: PaymentM
                                               "value": pm.public_id}])
     if not customer.active:
         raise CustomerInactiveError(customer.public_id)
-    _stripe_default_set(customer, pm.stripe_payment_method_id)
+    try:
+        stripe_default_set(customer, pm.stripe_payment_method_id)
+    except gateway.GatewayError as exc:
+        raise stripe_error(exc) from exc
     with transaction.atomic():
         current = _locked(customer)
         previous = current.default_payment_method
@@ -165,9 +175,7 @@ def payment_method_set_default(*, actor: Actor, customer: Customer, pm: PaymentM
     return pm
 
 
-def _stripe_default_set(customer: Customer, stripe_pm_id: str) -> None:
+def stripe_default_set(customer: Customer, stripe_pm_id: str) -> None:
+    """Mirror the default to the Stripe customer's invoice settings (raises GatewayError)."""
     params = {"invoice_settings": {"default_payment_method": stripe_pm_id}}
-    try:
-        stripe_mirror.stripe_customer_update(customer, version=customer.version, params=params)
-    except gateway.GatewayError as exc:
-        raise stripe_error(exc) from exc
+    stripe_mirror.stripe_customer_update(customer, version=customer.version, params=params)

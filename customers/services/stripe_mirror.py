@@ -24,14 +24,15 @@ def _address(address: dict[str, Any] | None) -> dict[str, str] | str:
 
 def customer_params(customer: Customer, *, removed_metadata: tuple[str, ...] = ()) -> dict[str, Any]:
     """The Stripe customer fields we own. Stripe merges metadata, so keys removed locally are sent
-    as "" (Stripe's way to delete a key); the ledger ids ride along for reconciliation."""
+    as "" (Stripe's way to delete a key). Our own ids go in `description`, not metadata: the
+    client may use all 50 of Stripe's metadata keys (DESIGN §8)."""
     metadata = {key: str(value) for key, value in customer.metadata.items()}
     metadata.update({key: "" for key in removed_metadata})
-    metadata.update(oracle_customer_id=customer.public_id, oracle_organization_id=customer.organization.public_id,
-                    oracle_ledger_customer_id=str(customer.customer_id or ""))
+    ledger_id = f", ledger customer {customer.customer_id}" if customer.customer_id else ""
     params: dict[str, Any] = {
         "name": customer.full_name, "email": customer.email, "phone": customer.phone or "",
         "address": _address(customer.billing_address), "metadata": metadata,
+        "description": f"ORACLE-LEDGER {customer.public_id} ({customer.organization.public_id}{ledger_id})",
     }
     shipping = customer.shipping_address
     params["shipping"] = {"name": customer.full_name, "address": _address(shipping)} if shipping else ""
@@ -43,15 +44,18 @@ def _digest(params: dict[str, Any]) -> str:
 
 
 def stripe_customer_create(customer: Customer) -> str:
-    """The Stripe customer for a pending row. The gateway's create takes no shipping address, so
-    a customer with one gets it by a second, separately keyed call."""
     params = {key: value for key, value in customer_params(customer).items() if value != ""}
-    shipping = params.pop("shipping", None)
-    result = gateway.customer_create(**params, idempotency_key=f"customer-create:{customer.public_id}")
+    params.pop("shipping", None)
+    return gateway.customer_create(**params, idempotency_key=f"customer-create:{customer.public_id}")["id"]
+
+
+def stripe_customer_ship(customer: Customer, stripe_customer_id: str) -> None:
+    """The gateway's create takes no shipping address, so a customer with one gets it by a
+    second, separately keyed call."""
+    shipping = customer_params(customer)["shipping"]
     if shipping:
-        gateway.customer_update(result["id"], shipping=shipping,
+        gateway.customer_update(stripe_customer_id, shipping=shipping,
                                 idempotency_key=f"customer-create-shipping:{customer.public_id}")
-    return result["id"]
 
 
 def stripe_customer_update(customer: Customer, *, version: int, params: dict[str, Any]) -> None:
@@ -80,38 +84,34 @@ def _local_fields(pm: Any) -> dict[str, Any]:
         return {"card_brand": card["brand"] or "", "card_last4": card["last4"] or "",
                 "card_exp_month": card["exp_month"], "card_exp_year": card["exp_year"]}
     bank = pm["us_bank_account"]
-    return {"bank_name": bank.get("bank_name") or "", "bank_last4": bank.get("last4") or "",
-            "bank_routing_number": bank.get("routing_number") or "",
-            "bank_account_type": bank.get("account_type") or "",
-            "bank_account_holder_type": bank.get("account_holder_type") or ""}
+    return {"bank_name": bank["bank_name"] or "", "bank_last4": bank["last4"] or "",
+            "bank_routing_number": bank["routing_number"] or "", "bank_account_type": bank["account_type"] or "",
+            "bank_account_holder_type": bank["account_holder_type"] or ""}
 
 
 def stripe_payment_method_attach(*, stripe_customer_id: str, method: dict[str, Any], local_id: str,
                                  client_ip: str | None, user_agent: str) -> StripePaymentMethod:
     """Create (from a token or bank details) and attach one payment method to the Stripe customer.
-    A US bank account also gets a confirmed SetupIntent with the customer's online acceptance:
-    that mandate is the authorization ACH debits need (DESIGN §8)."""
+    A US bank account also gets a confirmed SetupIntent with the customer's acceptance: its
+    mandate is the authorization ACH debits need (DESIGN §8)."""
     if method["type"] == PaymentMethod.Type.CARD:
         source = method["token"]
         if source.startswith("tok_"):
-            source = gateway.payment_method_create(type="card", card={"token": source},
-                                                   idempotency_key=f"pm-create:{local_id}")["id"]
-        pm = gateway.payment_method_attach(source, customer=stripe_customer_id,
+            source = gateway.payment_method_create_card(token=source, idempotency_key=f"pm-create:{local_id}")["id"]
+        pm = gateway.payment_method_attach(source, customer_id=stripe_customer_id,
                                            idempotency_key=f"pm-attach:{local_id}")
         return StripePaymentMethod(pm["id"], pm["type"], _local_fields(pm))
     bank = method["usBankAccount"]
-    created = gateway.payment_method_create(
-        type="us_bank_account",
-        us_bank_account={"routing_number": bank["routingNumber"], "account_number": bank["accountNumber"],
-                         "account_holder_type": bank["accountHolderType"], "account_type": bank["accountType"]},
-        billing_details={"name": bank["accountHolderName"]}, idempotency_key=f"pm-create:{local_id}")
+    created = gateway.payment_method_create_us_bank_account(
+        routing_number=bank["routingNumber"], account_number=bank["accountNumber"],
+        account_holder_name=bank["accountHolderName"], account_holder_type=bank["accountHolderType"],
+        account_type=bank["accountType"], idempotency_key=f"pm-create:{local_id}")
     intent = gateway.setup_intent_create(
-        customer=stripe_customer_id, payment_method=created["id"], payment_method_types=["us_bank_account"],
-        confirm=True, mandate_data={"customer_acceptance": {"type": "online", "online": {
-            "ip_address": client_ip or "127.0.0.1", "user_agent": user_agent or "oracle-ledger"}}},
+        customer_id=stripe_customer_id, payment_method_id=created["id"], payment_method_types=["us_bank_account"],
+        mandate_ip_address=client_ip, mandate_user_agent=user_agent or "oracle-ledger",
         idempotency_key=f"pm-setup:{local_id}")
     pm = gateway.payment_method_retrieve(created["id"])
-    fields = {**_local_fields(pm), "stripe_mandate_id": intent.get("mandate") or ""}
+    fields = {**_local_fields(pm), "stripe_mandate_id": intent["mandate"] or ""}
     return StripePaymentMethod(pm["id"], pm["type"], fields)
 
 
