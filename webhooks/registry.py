@@ -41,6 +41,9 @@ HANDLERS: dict[str, Registration] = {}
 
 
 def handles(*types: str, atomic: bool = True, ordered: bool = False) -> Callable[[Handler], Handler]:
+    if ordered and not atomic:
+        raise ValueError("ordered=True needs atomic=True: the object's cursor moves in the handler's transaction")
+
     def register(fn: Handler) -> Handler:
         for type_ in types:
             existing = HANDLERS.get(type_)
