@@ -81,34 +81,3 @@ def event_types(object_id: str) -> list[str]:
     rows = SandboxObject.objects.using(DB).filter(object="event", data__data__object__id=object_id).order_by("seq")
     return [row.data["type"] for row in rows]
 
-
-def json_type(value) -> str:
-    return {dict: "object", list: "array", str: "string", bool: "boolean", int: "number", float: "number",
-            type(None): "null"}[type(value)]
-
-
-def shape_errors(obj, fixture, *, extras: dict[str, set[str]], nullable: frozenset[str] = frozenset(),
-                 path: str = "") -> list[str]:
-    """Differences from Stripe's fixture: every fixture key present with the same JSON type and
-    nesting (null allowed where the fixture is null or a hash, or where `nullable` names a path
-    Stripe documents as nullable but the example fills); keys beyond the fixture only where
-    `extras[path]` names them (Stripe's optional fields, which its fixtures leave out)."""
-    errors = []
-    if path.endswith(".metadata") and isinstance(obj, dict):
-        return errors  # free-form: the fixture's keys are an example
-    if isinstance(fixture, dict) and isinstance(obj, dict):
-        for k in fixture.keys() - obj.keys():
-            errors.append(f"{path}.{k}: missing")
-        for k in obj.keys() - fixture.keys() - extras.get(path or ".", set()):
-            errors.append(f"{path}.{k}: not in the fixture")
-        for k in fixture.keys() & obj.keys():
-            errors += shape_errors(obj[k], fixture[k], extras=extras, nullable=nullable, path=f"{path}.{k}")
-        return errors
-    if fixture is None or obj is None and (isinstance(fixture, dict) or path in nullable):
-        return errors
-    if json_type(obj) != json_type(fixture):
-        return [f"{path}: {json_type(obj)} where the fixture has {json_type(fixture)}"]
-    if isinstance(fixture, list) and fixture and obj:
-        for item in obj:
-            errors += shape_errors(item, fixture[0], extras=extras, nullable=nullable, path=f"{path}[]")
-    return errors

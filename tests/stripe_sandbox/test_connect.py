@@ -108,21 +108,6 @@ def test_incomplete_account_owes_requirements_then_completes_by_update():
     assert "external_account" in event["data"]["previous_attributes"]["requirements"]["currently_due"]
 
 
-def test_shape_of_account_person_and_bank_account_matches_stripe():
-    from tests.stripe_sandbox.connect_helpers import shape_errors
-
-    fixtures = json.loads(open("../shared/stripe/fixtures3.json").read())["resources"]
-    account = json.loads(str(gateway.account_retrieve(recipient(capabilities=("transfers", "card_payments")).id)))
-    nullable = frozenset({".requirements.disabled_reason"})  # Stripe: "nullable string"
-    assert shape_errors(account, fixtures["account"], extras={".": {"individual"}}, nullable=nullable) == []
-    assert shape_errors(account["individual"], fixtures["person"], extras={".": {"email", "phone", "address"}}) == []
-    bank_extras = {".": {"account", "default_for_currency", "available_payout_methods"}}
-    (bank_account,) = account["external_accounts"]["data"]
-    assert shape_errors(bank_account, fixtures["bank_account"], extras=bank_extras) == []
-    assert shape_errors(bank_account, fixtures["external_account"], extras=bank_extras) == []
-    assert account["charges_enabled"] is True  # card_payments requested and active
-
-
 # --- Persons ---------------------------------------------------------------------------------------
 
 def test_the_individual_is_the_accounts_person_and_updating_it_reevaluates_the_account():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 
 import pytest
@@ -18,7 +17,6 @@ from tests.stripe_sandbox.connect_helpers import (
     fund_platform,
     key,
     recipient,
-    shape_errors,
 )
 
 pytestmark = pytest.mark.django_db(databases="__all__")
@@ -104,17 +102,6 @@ def test_transfer_is_idempotent_by_key():
     assert first.id == again.id and available() == 7_000
     problem = _rejected(lambda: _transfer(account.id, 4_000, same))
     assert problem.details["stripeType"] == "IdempotencyError"
-
-
-def test_transfer_and_topup_shapes_match_stripe():
-    fixtures = json.loads(open("../shared/stripe/fixtures3.json").read())["resources"]
-    account = recipient()
-    topup = gateway.topup_create(idempotency_key=key(), amount_cents=1_000, description="Payroll funding")
-    transfer = json.loads(str(_transfer(account.id, 1_000)))
-    assert shape_errors(transfer, fixtures["transfer"], extras={}, nullable=frozenset({".description"})) == []
-    topup = json.loads(str(topup))
-    assert shape_errors(topup, fixtures["topup"], extras={}, nullable=frozenset({".expected_availability_date"})) == []
-    assert topup["status"] == "succeeded"
 
 
 @pytest.mark.django_db(databases="__all__", transaction=True)
