@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 import uuid
 
 from bench.harness import Context, Load, Request, benchmark
@@ -83,6 +84,7 @@ def customer_search_1m(ctx: Context) -> Load:
              lambda i: f"james surname{(i * 31) % 500}"]
 
     def make(i: int) -> Request:
-        return Request("GET", f"/api/v1/customers?limit=50&search={terms[i % 3](i)}", headers=headers)
+        query = urllib.parse.urlencode({"limit": 50, "search": terms[i % 3](i)})
+        return Request("GET", f"/api/v1/customers?{query}", headers=headers)
 
     return Load(make_request=make, concurrency=8, max_requests=2000, max_seconds=20)
