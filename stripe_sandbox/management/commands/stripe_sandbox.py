@@ -19,4 +19,5 @@ class Command(BaseCommand):
                 command.arguments(child)
 
     def handle(self, *args, subcommand: str, **options):
+        options = {k: v for k, v in options.items() if k not in ("stdout", "stderr")}
         SUBCOMMANDS[subcommand].handler(self.stdout, **options)
