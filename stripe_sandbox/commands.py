@@ -75,3 +75,23 @@ def status(stdout, **options) -> None:
     stdout.write(f"undelivered events: {undelivered.values('event_id').distinct().count()} "
                  f"(failed for good: {undelivered.filter(status='failed').count()})\n")
     stdout.write(f"injected failures waiting: {SandboxFailure.objects.using(DB).count()}\n")
+
+
+def _fail_arguments(parser) -> None:
+    parser.add_argument("--kind", choices=("timeout", "connection", "500", "429"), default="500")
+    parser.add_argument("--count", type=int, default=1)
+    parser.add_argument("--path", default="", help="only calls whose path starts with this, e.g. /v1/payouts")
+    parser.add_argument("--clear", action="store_true", help="drop every waiting failure instead")
+
+
+@subcommand("fail", help="Make the next N Stripe calls fail (timeout, connection, 500, 429).",
+            arguments=_fail_arguments)
+def fail(stdout, *, kind: str, count: int, path: str, clear: bool, **options) -> None:
+    from stripe_sandbox import failures
+
+    if clear:
+        failures.clear()
+        stdout.write("No injected failures are waiting.\n")
+        return
+    failures.inject(kind, count=count, path_prefix=path)
+    stdout.write(f"The next {count} call(s){' to ' + path if path else ''} fail with {kind}.\n")

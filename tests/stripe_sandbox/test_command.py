@@ -48,3 +48,13 @@ def test_unknown_subcommand_is_refused():
 
     with pytest.raises(CommandError):
         run("explode")
+
+
+def test_fail_injects_failures_the_gateway_then_meets():
+    assert "fail with 500" in run("fail", "--kind", "500", "--count", "3", "--path", "/v1/customers")
+    with pytest.raises(gateway.StripeUnavailable):
+        gateway.customer_create(email="f@x.co", idempotency_key="f")
+    gateway.customer_create(email="f@x.co", idempotency_key="f")  # the three are used up
+    run("fail", "--kind", "connection", "--count", "9")
+    run("fail", "--clear")
+    assert "injected failures waiting: 0" in run("status")
