@@ -10,10 +10,11 @@ from customers.services.customers import (
 )
 from customers.services.payment_methods import (
     payment_method_add,
+    payment_method_disable,
     payment_method_remove,
     payment_method_set_default,
 )
 
 __all__ = ["customer_create", "customer_delete", "customer_ensure_chargeable", "customer_restore",
-           "customer_update", "payment_method_add", "payment_method_remove", "payment_method_set_default",
+           "customer_update", "payment_method_add", "payment_method_disable", "payment_method_remove", "payment_method_set_default",
            "uniqueness_problems"]

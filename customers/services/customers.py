@@ -159,6 +159,8 @@ def customer_update(*, actor: Actor, customer: Customer, fields: dict[str, Any])
     transaction stores them if nobody else changed the customer meanwhile (`version`). Stripe
     failing changes nothing here. Losing the race re-applies the update on the newer row."""
     _ensure_active(customer)
+    if not fields:
+        return customer  # nothing to change: no Stripe call, no audit entry
     _raise_if_taken(organization=customer.organization, fields=fields, exclude_pk=customer.pk)
     for _attempt in range(3):
         updated, removed = _applied(customer, fields)

@@ -17,6 +17,7 @@ from customers.services import stripe_mirror
 from customers.services.errors import stripe_error
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
+from oracle_ledger.errors import ValidationFailedError
 from oracle_ledger.ids import public_id
 
 # Stripe's parameter names back to the request's, so a 422 names the field the client sent.
@@ -153,8 +154,6 @@ def payment_method_remove(*, actor: Actor, customer: Customer, pm: PaymentMethod
 
 def payment_method_set_default(*, actor: Actor, customer: Customer, pm: PaymentMethod) -> PaymentMethod:
     if pm.status != PaymentMethod.Status.ACTIVE:
-        from oracle_ledger.errors import ValidationFailedError
-
         raise ValidationFailedError(details=[{"field": "pmId", "reason": f"Payment method is {pm.status}",
                                               "value": pm.public_id}])
     if not customer.active:
@@ -179,3 +178,33 @@ def stripe_default_set(customer: Customer, stripe_pm_id: str) -> None:
     """Mirror the default to the Stripe customer's invoice settings (raises GatewayError)."""
     params = {"invoice_settings": {"default_payment_method": stripe_pm_id}}
     stripe_mirror.stripe_customer_update(customer, version=customer.version, params=params)
+
+
+def payment_method_disable(*, actor: Actor, pm: PaymentMethod, reason: str,
+                           compliance_review: bool = False) -> PaymentMethod:
+    """For ACH returns (DESIGN §8): R02/R03/R04 disable the bank account; unauthorized returns
+    (R05, R07, R10, R29, R51) also flag the customer for compliance review. Local only: Stripe
+    keeps the payment method, our rules stop using it. A disabled method stops being the default.
+    Safe to call twice."""
+    with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=pm.customer_id)
+        current = PaymentMethod.objects.select_for_update().get(pk=pm.pk)
+        changes: dict[str, Any] = {}
+        if current.status != PaymentMethod.Status.DISABLED:
+            changes["status"] = {"from": current.status, "to": "disabled"}
+            current.status, current.disabled_reason, current.is_default = PaymentMethod.Status.DISABLED, reason, False
+            current.updated_at = timezone.now()
+            current.save(update_fields=["status", "disabled_reason", "is_default", "updated_at"])
+            if customer.default_payment_method_id == current.pk:
+                customer.default_payment_method = None
+                customer.save(update_fields=["default_payment_method"])
+        if compliance_review and not customer.compliance_review_required:
+            changes["complianceReviewRequired"] = {"from": False, "to": True}
+            customer.compliance_review_required, customer.compliance_review_reason = True, reason
+            customer.save(update_fields=["compliance_review_required", "compliance_review_reason"])
+        if changes:
+            audit_record(actor=actor, action="payment_method.disabled", target_type="payment_method",
+                         target_id=current.public_id, changes=changes,
+                         organization=customer.organization, metadata={"customerId": customer.public_id,
+                                                                       "reason": reason})
+    return current

@@ -149,3 +149,10 @@ def test_create_with_idempotency_key_replays_without_a_second_customer(admin_cli
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["data"]["id"] == first.json()["data"]["id"]
     assert Customer.objects.count() == 1
+
+
+def test_an_empty_update_changes_nothing(admin_client, create):
+    data = create()
+    response = admin_client.put(f"/api/v1/customers/{data['id']}", {}, format="json")
+    assert response.status_code == 200 and response.json()["data"]["updatedAt"] == data["updatedAt"]
+    assert not AuditEntry.objects.filter(action="customer.updated").exists()

@@ -192,3 +192,25 @@ def test_a_deleted_customer_takes_no_payment_method(admin_client, create):
     admin_client.delete(f"/api/v1/customers/{data['id']}")
     error(add(admin_client, data["id"], {"type": "card", "token": "tok_visa"}), 422, "VALIDATION_ERROR")
     assert not PaymentMethod.objects.exists()
+
+
+def test_disabling_a_bank_account_flags_compliance_and_drops_the_default(admin_client, create, make_user):
+    from customers.models import Customer
+    from customers.services import payment_method_disable
+    from oracle_ledger.actors import Actor
+
+    data = create(paymentMethods=[BANK])
+    pm = PaymentMethod.objects.get()
+    assert pm.is_default
+    actor = Actor.system(organization=pm.customer.organization, name="ach-returns")
+    for _ in range(2):  # safe to call twice: one audit entry
+        payment_method_disable(actor=actor, pm=pm, reason="R10 debit not authorized", compliance_review=True)
+    got = admin_client.get(f"/api/v1/customers/{data['id']}").json()["data"]
+    assert got["defaultPaymentMethod"] is None
+    assert (got["paymentMethods"][0]["status"], got["paymentMethods"][0]["disabledReason"]) == (
+        "disabled", "R10 debit not authorized")
+    customer = Customer.objects.get(public_id=data["id"])
+    assert customer.compliance_review_required and customer.compliance_review_reason.startswith("R10")
+    assert AuditEntry.objects.filter(action="payment_method.disabled").count() == 1
+    response = admin_client.post(f"/api/v1/customers/{data['id']}/payment-methods/{pm.public_id}/default")
+    assert failing_fields(response)["pmId"]["reason"] == "Payment method is disabled"
