@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "stripe_sandbox",
     "ledger",
     "webhooks",
+    "payments",
 ]
 
 MIDDLEWARE = [
@@ -307,6 +308,13 @@ WEBHOOK_HANDLER_MODULES = env.list("WEBHOOK_HANDLER_MODULES", default=[])
 WEBHOOK_DEFAULT_ORGANIZATION = env.str("WEBHOOK_DEFAULT_ORGANIZATION", default="")
 CELERY_BEAT_SCHEDULE["webhook-events-sweep"] = {"task": "webhooks.tasks.webhook_events_sweep_task",
                                                 "schedule": 300.0}
+
+# --- Card payments (issue 7) -------------------------------------------------------------------
+# A payment or refund attempt still waiting for Stripe's answer after this long belongs to a process
+# that died between its two transactions; the sweeper repeats the call with the same key (DESIGN §6).
+PAYMENT_ATTEMPT_SWEEP_AFTER = _duration(env.str("PAYMENT_ATTEMPT_SWEEP_AFTER", default="2m"))
+CELERY_BEAT_SCHEDULE["payment-attempts-sweep"] = {"task": "payments.tasks.payment_attempts_sweep_task",
+                                                  "schedule": 60.0}
 
 # --- Logging: one JSON object per line, carrying the request id --------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

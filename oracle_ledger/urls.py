@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/ledger/", include("ledger.urls")),
     path("api/v1/", include("customers.urls")),
     path("api/v1/", include("webhooks.urls")),
+    path("api/v1/", include("payments.urls")),
     path("admin/", admin.site.urls),
     path("sandbox/stripe/", include("stripe_sandbox.urls")),  # offline Stripe, sandbox mode only
 ]
