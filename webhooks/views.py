@@ -4,6 +4,7 @@ its own category. The raw body is verified as received: it must not be parsed fi
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +25,16 @@ class StripeWebhookView(APIView):
         description="Stripe's webhook endpoint. 400 WEBHOOK_SIGNATURE_INVALID for a missing, wrong or "
                     "stale signature; 400 INVALID_REQUEST for an empty, oversized or unreadable body.")
     def post(self, request):
-        _, stored = webhook_receive(body=request.body, signature=request.headers.get("Stripe-Signature"),
-                                    request=request)
+        declared = _content_length(request)
+        # Never read (or let Django refuse with its own 400) a body already known to be too large.
+        body = None if declared > settings.WEBHOOK_MAX_BODY_BYTES else request.body
+        _, stored = webhook_receive(body=body, declared_length=declared,
+                                    signature=request.headers.get("Stripe-Signature"), request=request)
         return Response({"received": True, "duplicate": not stored})
+
+
+def _content_length(request) -> int:
+    try:
+        return max(0, int(request.META.get("CONTENT_LENGTH") or 0))
+    except ValueError:
+        return 0

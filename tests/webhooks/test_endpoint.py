@@ -100,6 +100,12 @@ def test_a_one_megabyte_event_is_over_the_documented_limit(api_client, settings)
     assert body["error"]["details"][0]["reason"] == f"At most {settings.WEBHOOK_MAX_BODY_BYTES} bytes"
 
 
+def test_a_body_over_django_s_own_upload_limit_gets_the_same_answer(api_client, settings):
+    payload = event("customer.updated", {"id": "cus_big", "object": "customer", "blob": "x" * (3 * 1024 * 1024)})
+    assert len(json.dumps(payload)) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    rejected(post(api_client, payload), "INVALID_REQUEST")
+
+
 def test_a_large_event_within_the_limit_is_accepted(api_client, settings):
     payload = event("customer.updated", {"id": "cus_big", "object": "customer", "blob": "x" * 400_000})
     assert len(json.dumps(payload)) < settings.WEBHOOK_MAX_BODY_BYTES

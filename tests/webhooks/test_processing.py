@@ -32,6 +32,13 @@ def test_an_unknown_event_type_is_stored_as_ignored(api_client):
     assert row.processed_at is not None
 
 
+def test_a_type_whose_owning_app_has_not_landed_is_ignored_with_a_note_for_its_replay(api_client):
+    row = stored(api_client, "payout.paid", {"id": "po_1", "object": "payout"})
+    process(row.pk)
+    row.refresh_from_db()
+    assert row.status == "ignored" and "owned by direct deposit (issue 10)" in row.note
+
+
 def test_a_handler_result_is_recorded_with_its_organization(api_client, org):
     row = stored(api_client, "test.payment", intent(org))
     with handler("test.payment", post_payment):

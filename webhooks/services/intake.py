@@ -34,14 +34,18 @@ RETURNING id
 """
 
 
-def webhook_receive(*, body: bytes, signature: str | None, request=None) -> tuple[str, bool]:
+def webhook_receive(*, body: bytes | None, signature: str | None, request=None,
+                    declared_length: int | None = None) -> tuple[str, bool]:
     """Verify and store one delivery. Returns (Stripe event id, stored now); a redelivery of a
     stored event returns False and does nothing else. Raises WEBHOOK_SIGNATURE_INVALID or
-    INVALID_REQUEST (after auditing the rejection)."""
+    INVALID_REQUEST (after auditing the rejection). `body` None: the caller did not read a body
+    whose declared length is already over the limit."""
+    size = len(body) if body is not None else (declared_length or 0)
     try:
-        payload = _verified_payload(body, signature)
+        _size_checked(size)
+        payload = _verified_payload(body or b"", signature)
     except (WebhookSignatureInvalidError, WebhookPayloadInvalidError) as exc:
-        _audit_rejection(exc, body=body, signature=signature, request=request)
+        _audit_rejection(exc, size=size, signature=signature, request=request)
         raise
     with transaction.atomic():
         pk = _insert_once(payload)
@@ -52,15 +56,18 @@ def webhook_receive(*, body: bytes, signature: str | None, request=None) -> tupl
     return payload["id"], pk is not None
 
 
-def _verified_payload(body: bytes, signature: str | None) -> dict[str, Any]:
+def _size_checked(size: int) -> None:
     limit = settings.WEBHOOK_MAX_BODY_BYTES
-    if not body:
+    if not size:
         raise WebhookPayloadInvalidError("The webhook body is empty.",
                                          details=[{"field": "body", "reason": "Empty", "value": 0}])
-    if len(body) > limit:
+    if size > limit:
         raise WebhookPayloadInvalidError(
             f"The webhook body is larger than {limit} bytes.",
-            details=[{"field": "body", "reason": f"At most {limit} bytes", "value": len(body)}])
+            details=[{"field": "body", "reason": f"At most {limit} bytes", "value": size}])
+
+
+def _verified_payload(body: bytes, signature: str | None) -> dict[str, Any]:
     try:
         gateway.event_construct(body, signature)
     except gateway.WebhookSignatureInvalid as exc:
@@ -113,7 +120,7 @@ def _insert_once(payload: dict[str, Any]) -> int | None:
     return row[0] if row else None
 
 
-def _audit_rejection(exc: Exception, *, body: bytes, signature: str | None, request) -> None:
+def _audit_rejection(exc: Exception, *, size: int, signature: str | None, request) -> None:
     audit_record(actor=Actor.stripe(), action="webhook.rejected", target_type="webhook_event", outcome="failure",
                  request=request, metadata={"code": getattr(exc, "code", ""), "reason": str(exc),
-                                            "bodyBytes": len(body), "signatureHeader": bool(signature)})
+                                            "bodyBytes": size, "signatureHeader": bool(signature)})

@@ -49,7 +49,7 @@ def webhook_event_process(*, event_pk: int) -> ProcessOutcome:
     registration = registry.registration_for(event.type)
     try:
         if registration is None:
-            _finish(event, token, Status.IGNORED, note=f"No handler for {event.type}.")
+            _finish(event, token, Status.IGNORED, note=registry.unhandled_note(event.type))
             return ProcessOutcome(Status.IGNORED)
         return _run(event, token, registration)
     except ClaimLost:
