@@ -52,7 +52,7 @@ def _client(request) -> dict[str, Any]:
 
 
 def _full(request, customer) -> dict[str, Any]:
-    customer = selectors.customer_get(actor=request.actor, public_id=customer.public_id)
+    customer = selectors.customer_reload(customer)
     return serializers.customer_data(customer, payment_methods=selectors.payment_method_list(customer=customer))
 
 
@@ -71,8 +71,7 @@ class CustomerListCreateView(APIView):
         data = _validated(serializers.CustomerCreateInput, request)
         customer = services.customer_create(actor=request.actor, fields=serializers.customer_fields(data),
                                             payment_methods=data.get("paymentMethods"), **_client(request))
-        customer = selectors.customer_get(actor=request.actor, public_id=customer.public_id, capability=WRITE)
-        return Response(serializers.customer_data(customer), status=status.HTTP_201_CREATED)
+        return Response(serializers.customer_data(selectors.customer_reload(customer)), status=status.HTTP_201_CREATED)
 
 
 class CustomerDetailView(APIView):

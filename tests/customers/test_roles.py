@@ -106,3 +106,10 @@ def test_api_key_creates_customers_recording_the_key(api_client, org, body):
 
 def test_without_credentials_is_401(api_client):
     error(api_client.get("/api/v1/customers"), 401, "AUTHENTICATION_REQUIRED")
+
+
+def test_an_api_key_with_the_user_role_gets_its_201(api_client, org, body):
+    _, secret = ApiKeyFactory.create_with_secret(role="user", organization=org)
+    response = api_client.post("/api/v1/customers", body, format="json", HTTP_X_API_KEY=secret)
+    assert response.status_code == 201, response.content
+    assert response.json()["data"]["email"] == body["email"]
