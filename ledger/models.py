@@ -35,6 +35,8 @@ class EntryKind(models.TextChoices):
     PAYROLL_PAYOUT_FAILURE = "payroll_payout_failure", "Payroll payout failed (reversal)"
     BANK_PAYOUT = "bank_payout", "Stripe payout to bank"
     BANK_PAYOUT_FAILURE = "bank_payout_failure", "Stripe payout to bank failed (reversal)"
+    STRIPE_TOPUP = "stripe_topup", "Top-up of the Stripe balance from the bank"
+    STRIPE_FEE = "stripe_fee", "Fee billed by Stripe as its own transaction"
     REVERSAL = "reversal", "Correction (reversal)"
     ADJUSTMENT = "adjustment", "Manual adjustment"
 

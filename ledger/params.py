@@ -33,7 +33,7 @@ def date_param(params: Mapping[str, str], name: str, default: Date | None = None
 
 
 def as_of_param(params: Mapping[str, str]) -> Date:
-    return date_param(params, "asOf", default=clock.today())
+    return date_param(params, "asOf") or clock.today()
 
 
 def currency_param(params: Mapping[str, str]) -> str:

@@ -12,6 +12,8 @@ from ledger.services.flows import (
     payroll_payout_failure_post,
     payroll_payout_post,
     refund_post,
+    stripe_fee_post,
+    stripe_topup_post,
 )
 from ledger.services.posting import Line, chart_of_accounts_ensure, journal_entry_post, journal_entry_reverse
 from ledger.services.reconciliation import reconciliation_compare, reconciliation_compute, reconciliation_run
@@ -20,5 +22,6 @@ __all__ = [
     "Line", "chart_of_accounts_ensure", "journal_entry_post", "journal_entry_reverse",
     "card_payment_post", "refund_post", "ach_settlement_post", "ach_return_post", "payroll_payout_post",
     "payroll_payout_failure_post", "bank_payout_post", "bank_payout_failure_post",
+    "stripe_topup_post", "stripe_fee_post",
     "reconciliation_compare", "reconciliation_compute", "reconciliation_run",
 ]

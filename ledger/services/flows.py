@@ -91,9 +91,12 @@ def payroll_payout_post(*, organization, source_type: str, source_id: str, amoun
         lines=[(PAYROLL_EXPENSE, amount_cents), *_fee_line(fee_cents), (STRIPE_BALANCE, -(amount_cents + fee_cents))])
 
 
-def payroll_payout_failure_post(*, payout_entry: JournalEntry, reason: str, stripe_reference: str | None = None,
+def payroll_payout_failure_post(*, payout_entry: JournalEntry, reason: str, stripe_reference: str,
                                 date: Date | None = None, actor: Actor | None = None) -> JournalEntry:
-    """Kind PAYROLL_PAYOUT_FAILURE: the payout entry reversed line by line (the money is back)."""
+    """Kind PAYROLL_PAYOUT_FAILURE: the payout entry reversed line by line, once the money is back
+    in our balance. `stripe_reference` is the transfer reversal (`trr_…`) that brought it back, or
+    "" when nothing moved at Stripe (a failed payout of a connected account returns the money to
+    that account, not to ours)."""
     return journal_entry_reverse(entry=payout_entry, kind=EntryKind.PAYROLL_PAYOUT_FAILURE, reason=reason,
                                  stripe_reference=stripe_reference, date=date, actor=actor)
 
@@ -115,3 +118,29 @@ def bank_payout_failure_post(*, payout_entry: JournalEntry, reason: str, stripe_
     """Kind BANK_PAYOUT_FAILURE: the bank payout entry reversed (the money is back in Stripe)."""
     return journal_entry_reverse(entry=payout_entry, kind=EntryKind.BANK_PAYOUT_FAILURE, reason=reason,
                                  stripe_reference=stripe_reference, date=date, actor=actor)
+
+
+def stripe_topup_post(*, organization, source_type: str, source_id: str, amount_cents: int, currency: str,
+                      stripe_reference: str, description: str = "", date: Date | None = None,
+                      actor: Actor | None = None) -> JournalEntry:
+    """Kind STRIPE_TOPUP: the bank funds our Stripe balance (`tu_…`), e.g. before a payroll run.
+    Stripe balance +amount, operating bank −amount."""
+    return journal_entry_post(
+        organization=organization, kind=EntryKind.STRIPE_TOPUP, source_type=source_type, source_id=source_id,
+        description=description or f"Stripe top-up {stripe_reference}", currency=currency, date=date,
+        stripe_reference=stripe_reference, actor=actor,
+        lines=[(STRIPE_BALANCE, amount_cents), (OPERATING_BANK, -amount_cents)])
+
+
+def stripe_fee_post(*, organization, source_type: str, source_id: str, amount_cents: int, currency: str,
+                    stripe_reference: str, description: str = "", date: Date | None = None,
+                    actor: Actor | None = None) -> JournalEntry:
+    """Kind STRIPE_FEE: a fee Stripe bills as a transaction of its own (type `stripe_fee`, e.g.
+    25 cents per payout of a connected account, `stripe_reference` = that payout `po_…`).
+    Processing fees +amount, Stripe balance −amount. Reconciliation compares it as Stripe does:
+    an amount of −fee with no `fee`."""
+    return journal_entry_post(
+        organization=organization, kind=EntryKind.STRIPE_FEE, source_type=source_type, source_id=source_id,
+        description=description or f"Stripe fee for {stripe_reference}", currency=currency, date=date,
+        stripe_reference=stripe_reference, actor=actor,
+        lines=[(PROCESSING_FEES, amount_cents), (STRIPE_BALANCE, -amount_cents)])

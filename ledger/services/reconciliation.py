@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from identity.models import Organization
 from ledger.chart import PROCESSING_FEES, STRIPE_ACCOUNTS
-from ledger.models import JournalEntry, JournalLine, ReconciliationRun
+from ledger.models import EntryKind, JournalEntry, JournalLine, ReconciliationRun
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import ValidationFailedError
@@ -179,5 +179,7 @@ def _ledger_movements(organization: Organization, refs: set[str]) -> list[Moveme
     rows = (JournalLine.objects.filter(organization=organization, entry__stripe_reference__in=refs)
             .values("entry__stripe_reference", "currency")
             .annotate(net=Coalesce(Sum("amount_cents", filter=Q(account__code__in=STRIPE_ACCOUNTS)), 0),
-                      fee=Coalesce(Sum("amount_cents", filter=Q(account__code=PROCESSING_FEES)), 0)))
+                      # A fee Stripe bills as its own transaction is its `amount` there, not its `fee`.
+                      fee=Coalesce(Sum("amount_cents", filter=Q(account__code=PROCESSING_FEES)
+                                       & ~Q(entry__kind=EntryKind.STRIPE_FEE)), 0)))
     return [Movement(r["entry__stripe_reference"], r["net"] + r["fee"], r["fee"], r["currency"]) for r in rows]

@@ -162,3 +162,16 @@ def test_ledger_today_follows_the_sandbox_clock(org, settings):
     entry = journal_entry_post(organization=org, kind=EntryKind.ADJUSTMENT, source_type="test", source_id="clock",
                                description="x", lines=[(chart.OPERATING_BANK, 5), (chart.STRIPE_BALANCE, -5)])
     assert entry.date == date(2030, 7, 4)
+
+
+def test_data_migration_gives_older_organisations_their_chart(org):
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("ledger.migrations.0003_chart_for_existing_organizations").seed
+    Account.objects.filter(organization=org).delete()  # as if created before the ledger app
+    seed(apps, None)
+    assert Account.objects.filter(organization=org, currency="usd").count() == len(chart.CHART)
+    seed(apps, None)  # idempotent
+    assert Account.objects.filter(organization=org).count() == len(chart.CHART)

@@ -258,3 +258,14 @@ def test_the_nightly_task_is_scheduled_by_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["ledger-reconcile-nightly"]
     assert entry["task"] == reconciliation_nightly_task.name
     assert entry["task"] in app.tasks
+
+
+@sandbox
+def test_a_booked_topup_reconciles(org, stripe_sandbox_on):
+    from ledger.services import stripe_topup_post
+
+    topup = gateway.topup_create(amount_cents=500000, currency="usd", idempotency_key=f"tu-{next(_keys)}")
+    stripe_topup_post(organization=org, source_type="topup", source_id=topup.id, amount_cents=500000,
+                      currency="usd", stripe_reference=topup.id)
+    result = today_compute(org)
+    assert (result.differences, result.stripe_count) == ([], 1)
