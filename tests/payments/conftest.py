@@ -39,7 +39,8 @@ def make_customer(admin_client):
             body["paymentMethods"] = [{"type": "card", "token": card, "isDefault": True}]
         response = (client or admin_client).post("/api/v1/customers", body, format="json")
         assert response.status_code == 201, response.content
-        return response.json()["data"]
+        # The full view lists the payment methods with their ids.
+        return (client or admin_client).get(f"/api/v1/customers/{response.json()['data']['id']}").json()["data"]
 
     return make
 
