@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import psutil
@@ -83,8 +85,19 @@ def credentials(log: Path) -> list[str]:
     return re.findall(r"^\s+\w+\s+\S+@demo\.oracle-ledger\.local\s+\S+$", log.read_text(), re.MULTILINE)
 
 
-def test_serve_answers_stops_cleanly_and_keeps_its_data(tmp_path):
-    data_dir = tmp_path / "data"
+@pytest.fixture
+def data_dir():
+    """A data directory inside the checkout's `.data/`, not under pytest's tmp_path: pgserver (run
+    as root) opens its parents' permissions for its `pgserver` user, and pytest resets its own
+    temporary root to 0700 whenever another xdist worker touches it, locking PostgreSQL out."""
+    from oracle_ledger import embedded
+
+    path = embedded.DATA_DIR / f"e2e-{uuid.uuid4().hex[:8]}"
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def test_serve_answers_stops_cleanly_and_keeps_its_data(tmp_path, data_dir):
     port = free_port()
     first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
 
