@@ -190,3 +190,13 @@ def test_trial_balance_export(client_for, post):
     assert rows[0] == ["Trial balance as of 2026-04-01 (usd)"]
     assert rows[1] == ["code", "name", "debit", "credit", "balance"]
     assert rows[-1] == ["", "Total", "1000", "1000", "0"]
+
+
+def test_every_ledger_endpoint_is_in_the_openapi_schema():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator(urlconf="tests.ledger.urls").get_schema(request=None, public=True)["paths"]
+    assert {path: list(ops) for path, ops in paths.items()} == {
+        f"{BASE}/{name}": ["get"] for name in ["accounts", "journal-entries", "journal-entries/export",
+                                                "journal-entries/{public_id}", "trial-balance",
+                                                "trial-balance/export", "reconciliation"]}
