@@ -67,3 +67,16 @@ def test_a_deleted_first_row_is_found(chain):
     tamper("DELETE FROM audit_auditentry WHERE id = %s", [chain[0].pk])
     with pytest.raises(CommandError, match=f"broken at {chain[1].public_id} \\(entry 1\\): prev_hash link broken"):
         verify()
+
+
+def test_an_anchored_head_that_is_still_there_passes(chain):
+    assert verify("--anchor", chain[3].hash, "--anchor", chain[5].hash).startswith("intact: 6 entries")
+
+
+def test_removing_the_newest_rows_is_found_through_a_kept_head_hash(chain):
+    head = chain[-1].hash
+    tamper("DELETE FROM audit_auditentry WHERE id >= %s", [chain[4].pk])
+    assert verify().startswith("intact: 4 entries")  # the shortened chain is still linear
+    with pytest.raises(CommandError, match=f"anchor {head} is no longer in the chain") as caught:
+        verify("--anchor", head)
+    assert caught.value.returncode == 1
