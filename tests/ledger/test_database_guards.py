@@ -160,3 +160,35 @@ def test_ten_threads_posting_the_same_source_and_kind_make_one_entry(org):
     assert JournalLine.objects.count() == 3
     revenue = account(org, chart.SALES_REVENUE)
     assert sum(AccountDayTotal.objects.filter(account=revenue).values_list("credit_cents", flat=True)) == 1000
+
+
+def test_concurrent_postings_to_the_same_accounts_keep_day_totals_exact(org):
+    barrier = threading.Barrier(8)
+    errors = []
+
+    def post(worker: int):
+        try:
+            barrier.wait(timeout=10)
+            for n in range(5):
+                with transaction.atomic():
+                    card_payment_post(organization=org, source_type="payment", source_id=f"pi_{worker}_{n}",
+                                      amount_cents=1000 + n, fee_cents=59, currency="usd",
+                                      stripe_reference=f"ch_{worker}_{n}")
+                    card_payment_post(organization=org, source_type="payment", source_id=f"pi_{worker}_{n}_b",
+                                      amount_cents=500, fee_cents=45, currency="usd",
+                                      stripe_reference=f"ch_{worker}_{n}_b")
+        except Exception as exc:  # noqa: BLE001  (collected and asserted below)
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    revenue = account(org, chart.SALES_REVENUE)
+    expected = 8 * sum(1000 + n + 500 for n in range(5))
+    assert sum(AccountDayTotal.objects.filter(account=revenue).values_list("credit_cents", flat=True)) == expected
+    assert JournalEntry.objects.count() == 80
