@@ -94,6 +94,11 @@ def test_declined_payment_is_visible_with_its_failure(admin_client, make_custome
     assert data["charges"]["data"][0]["status"] == "failed"
 
 
+def test_amount_at_the_limits_is_accepted(pay):
+    assert pay(amount=50).status_code == 200
+    assert pay(amount=99_999_999).status_code == 200
+
+
 def test_visa_test_card_succeeds(make_customer, pay):
     assert pay(customer_data=make_customer(card="tok_visa")).json()["data"]["status"] == "succeeded"
 
