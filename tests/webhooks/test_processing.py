@@ -147,8 +147,9 @@ def test_a_handler_may_ignore_an_event_with_a_reason(api_client):
 
 
 def test_succeeded_arriving_before_processing_leaves_the_state_succeeded(api_client, org):
-    """The ordering rule at the registry level (issue 7's payments handlers plug into it): a
-    handler registered `ordered=True` never sees an event older than one already applied."""
+    """The ordering rule at the registry level: a handler registered `ordered=True` never sees
+    an event older than one already applied (the payments handlers re-read Stripe instead:
+    test_payment_events.py)."""
     state = {}
 
     def record(*, event, obj):
