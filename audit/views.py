@@ -5,7 +5,8 @@ organisation."""
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,12 +28,19 @@ FILTER_DOCS = [
     OpenApiParameter("outcome", str, enum=["success", "failure", "denied"]),
 ]
 
+AUDIT_LOG_PAGE = inline_serializer("AuditLogPage", {
+    "auditLogs": AuditEntryOutput(many=True),
+    "pagination": inline_serializer("AuditLogPagination", {
+        name: serializers.IntegerField() for name in ("page", "limit", "total", "totalPages")} | {
+        name: serializers.BooleanField() for name in ("hasNext", "hasPrevious")}),
+})
+
 
 class AuditLogListView(APIView):
     required_capability = Capability.AUDIT_READ
 
     @extend_schema(parameters=[*FILTER_DOCS, OpenApiParameter("page", int), OpenApiParameter("limit", int)],
-                   responses=AuditEntryOutput(many=True), summary="List audit log entries")
+                   responses=AUDIT_LOG_PAGE, summary="List audit log entries")
     def get(self, request):
         entries = audit_entry_list(actor=request.actor, filters=request.query_params)
         return Response(page_paginate(request.query_params, entries, key="auditLogs",
