@@ -318,6 +318,19 @@ def transfer_list(*, destination: str | None = None, transfer_group: str | None 
         return client().v1.transfers.list(params=params)
 
 
+def transfer_reversal_create(transfer_id: str, *, idempotency_key: str, amount_cents: int | None = None,
+                             description: str | None = None, metadata: dict[str, str] | None = None):
+    """Take (part of) a transfer back from the connected account (default: all that is left)."""
+    params = _clean({"amount": amount_cents, "description": description, "metadata": metadata})
+    with _stripe_errors_translated():
+        return client().v1.transfers.reversals.create(transfer_id, params=params, options=_write(idempotency_key))
+
+
+def transfer_reversal_list(transfer_id: str, *, limit: int = 10):
+    with _stripe_errors_translated():
+        return client().v1.transfers.reversals.list(transfer_id, params={"limit": limit})
+
+
 def topup_create(*, idempotency_key: str, amount_cents: int, currency: str = "usd",
                  description: str | None = None, metadata: dict[str, str] | None = None):
     """Fund the platform's available balance (what transfers spend)."""

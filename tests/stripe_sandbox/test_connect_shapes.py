@@ -46,6 +46,7 @@ def world():
     topup = gateway.topup_create(idempotency_key=key(), amount_cents=20_000, description="Payroll funding")
     transfer = gateway.transfer_create(idempotency_key=key(), amount_cents=9_000, currency="usd",
                                        destination=account.id)
+    reversal = gateway.transfer_reversal_create(transfer.id, idempotency_key=key(), amount_cents=1_000)
     paid = gateway.payout_create(stripe_account=account.id, idempotency_key=key(), amount_cents=3_000,
                                  currency="usd")
     canceled = gateway.payout_create(stripe_account=account.id, idempotency_key=key(), amount_cents=1_000,
@@ -56,6 +57,7 @@ def world():
     test_clock = gateway.stripe_test_clock_create(idempotency_key=key(), frozen_time=clock.now(), name="shape")
     advance(7)
     return dict(account=account, failing=failing, deleted_bank=deleted_bank, topup=topup, transfer=transfer,
+                reversal=reversal,
                 paid=paid, canceled=canceled, failed=failed, test_clock=test_clock)
 
 
@@ -73,7 +75,10 @@ def test_account_person_and_bank_accounts(world):
 
 
 def test_transfer_topup_and_payouts_in_every_end_state(world):
-    assert_shape("transfer", gateway.transfer_retrieve(world["transfer"].id))
+    transfer = gateway.transfer_retrieve(world["transfer"].id)
+    assert transfer.reversals.data
+    assert_shape("transfer", transfer)
+    assert_shape("transfer_reversal", gateway.transfer_reversal_list(transfer.id).data[0])
     assert_shape("topup", gateway.client().v1.topups.retrieve(world["topup"].id))
     states = set()
     for name, owner in (("paid", "account"), ("canceled", "account"), ("failed", "failing")):
@@ -97,7 +102,8 @@ def test_balance_transactions_and_balances_on_both_sides(world):
         for txn in txns.list(params={"limit": 100}, options=options).data:
             types.add(txn.type)
             assert_shape("balance_transaction", txn)
-    assert {"topup", "transfer", "stripe_fee", "payment", "payout", "payout_cancel", "payout_failure"} <= types
+    assert {"topup", "transfer", "stripe_fee", "payment", "payout", "payout_cancel", "payout_failure",
+            "transfer_refund", "payment_refund"} <= types
 
 
 def test_events_of_the_connect_side(world):
@@ -108,5 +114,5 @@ def test_events_of_the_connect_side(world):
         assert_shape("event", gateway.client().v1.events.retrieve(
             row.id, options={"stripe_account": row.account} if row.account else {}))
     assert {"account.updated", "account.external_account.created", "account.external_account.deleted",
-            "transfer.created", "topup.succeeded", "payout.created", "payout.updated", "payout.paid",
+            "transfer.created", "transfer.reversed", "topup.succeeded", "payout.created", "payout.updated", "payout.paid",
             "payout.failed", "payout.canceled", "test_helpers.test_clock.created"} <= types

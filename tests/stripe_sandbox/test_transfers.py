@@ -130,3 +130,37 @@ def test_concurrent_transfers_cannot_spend_the_same_money():
     assert sorted(outcomes) == ["balance_insufficient", "ok"]
     assert available() == 4_000
     assert SandboxObject.objects.using(DB).filter(object="transfer").count() == 1
+
+
+def test_transfer_reversal_returns_money_to_the_platform_up_to_what_is_left():
+    account = recipient()
+    fund_platform(10_000)
+    transfer = _transfer(account.id, 6_000)
+    part = gateway.transfer_reversal_create(transfer.id, idempotency_key=key(), amount_cents=2_000)
+    assert (part.amount, part.transfer) == (2_000, transfer.id)
+    assert available() == 6_000 and available(account.id) == 4_000
+    after = gateway.transfer_retrieve(transfer.id)
+    assert (after.amount_reversed, after.reversed) == (2_000, False)
+    assert [r.id for r in after.reversals.data] == [part.id]
+
+    problem = _rejected(lambda: gateway.transfer_reversal_create(transfer.id, idempotency_key=key(),
+                                                                 amount_cents=4_001))
+    assert problem.param == "amount" and available(account.id) == 4_000
+    rest = gateway.transfer_reversal_create(transfer.id, idempotency_key=key())
+    assert rest.amount == 4_000 and gateway.transfer_retrieve(transfer.id).reversed is True
+    assert available() == 10_000 and available(account.id) == 0
+    assert [r.id for r in gateway.transfer_reversal_list(transfer.id).data] == [rest.id, part.id]
+    assert len(events_of("transfer.reversed", transfer.id)) == 2
+    back = gateway.client().v1.balance_transactions.retrieve(rest.balance_transaction)
+    assert (back.type, back.amount) == ("transfer_refund", 4_000)
+
+
+def test_transfer_reversal_needs_the_money_still_on_the_account():
+    account = recipient()
+    fund_platform(5_000)
+    transfer = _transfer(account.id, 5_000)
+    gateway.payout_create(stripe_account=account.id, idempotency_key=key(), amount_cents=4_000, currency="usd")
+    problem = _rejected(lambda: gateway.transfer_reversal_create(transfer.id, idempotency_key=key()))
+    assert problem.stripe_code == "balance_insufficient"
+    assert gateway.transfer_retrieve(transfer.id).amount_reversed == 0
+    assert available() == -25  # nothing came back; the payout fee is billed even into the negative
