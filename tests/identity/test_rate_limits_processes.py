@@ -21,7 +21,8 @@ from django.db import connection
 from tests.identity.factories import ApiKeyFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+# Same xdist group as the other server-starting tests: they run one after another, not at once.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e"), pytest.mark.django_db(transaction=True)]
 
 
 def free_port() -> int:
