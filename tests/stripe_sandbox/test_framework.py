@@ -85,3 +85,75 @@ def test_http_endpoint_without_key_is_401_stripe_shaped(client):
     response = client.get("/sandbox/stripe/v1/customers")
     assert response.status_code == 401
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_racing_requests_with_one_idempotency_key_create_one_object():
+    """Six threads (own connections) send the same create with the same key at once."""
+    import threading
+
+    from django.db import connections
+
+    from stripe_sandbox.models import SandboxObject
+
+    barrier, ids, errors = threading.Barrier(6), [], []
+
+    def create() -> None:
+        try:
+            barrier.wait()
+            ids.append(gateway.customer_create(email="race@x.co", idempotency_key="one-key").id)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=create) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and len(ids) == 6 and len(set(ids)) == 1
+    assert SandboxObject.objects.filter(object="customer").count() == 1
+
+
+def test_expand_replaces_ids_by_objects_and_rejects_unknown_paths(stripe_client):
+    import stripe
+
+    intent = gateway.payment_intent_create(amount_cents=1_000, currency="usd", payment_method_id="pm_card_visa",
+                                           idempotency_key="e")
+    listed = stripe_client.v1.payment_intents.list(params={"expand": ["data.latest_charge.balance_transaction"]})
+    assert listed.data[0].latest_charge.balance_transaction.fee == 59
+    assert gateway.payment_intent_retrieve(intent.id, expand=["payment_method"]).payment_method.card.last4 == "4242"
+    with pytest.raises(stripe.InvalidRequestError) as exc:
+        stripe_client.v1.payment_intents.retrieve(intent.id, params={"expand": ["nothing_here"]})
+    assert exc.value.param == "expand"
+
+
+def test_unknown_route_and_method_are_stripe_404(client):
+    import base64
+
+    auth = "Basic " + base64.b64encode(b"sk_test_sandbox:").decode()
+    for method, path in (("get", "/sandbox/stripe/v1/nothing"), ("put", "/sandbox/stripe/v1/customers")):
+        response = getattr(client, method)(path, HTTP_AUTHORIZATION=auth)
+        assert response.status_code == 404
+        assert response.json()["error"]["message"].startswith("Unrecognized request URL")
+
+
+def test_live_like_keys_are_refused_by_the_sandbox(client):
+    response = client.get("/sandbox/stripe/v1/customers", HTTP_AUTHORIZATION="Bearer sk_live_abcdef123456")
+    assert response.status_code == 401
+    assert response.json()["error"]["message"] == "Invalid API Key provided: sk_live_****3456"
+
+
+@pytest.mark.django_db(databases="__all__", transaction=True)
+def test_a_callers_rollback_never_undoes_what_stripe_did():
+    from django.db import transaction
+
+    class Boom(Exception):
+        pass
+
+    made = {}
+    with pytest.raises(Boom), transaction.atomic():
+        made["customer"] = gateway.customer_create(email="kept@x.co", idempotency_key="kept")
+        raise Boom
+    assert gateway.customer_retrieve(made["customer"].id).email == "kept@x.co"
