@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Max
 from django.utils.module_loading import import_string
 
 from stripe_sandbox import DB, clock, transitions
 from stripe_sandbox.commands import subcommand
-from stripe_sandbox.models import SandboxTransition
+from stripe_sandbox.models import SandboxObject, SandboxTransition
 
 DAY = 86_400
 MAX_ROUNDS = 10
@@ -33,12 +34,18 @@ class Step:
     hooks: list[str] = field(default_factory=list)
     transitions: dict[str, int] = field(default_factory=dict)
     failed: int = 0
+    events: int = 0
 
     def describe(self) -> str:
         day = dt.datetime.fromtimestamp(self.at, tz=dt.UTC)
         done = ", ".join(f"{kind} x{n}" for kind, n in sorted(self.transitions.items())) or "none"
-        text = f"{day:%Y-%m-%d %H:%M} UTC: hooks {len(self.hooks)}, transitions {done}"
+        hooks = f" ({', '.join(self.hooks)})" if self.hooks else ""
+        text = f"{day:%Y-%m-%d %H:%M} UTC: hooks {len(self.hooks)}{hooks}, transitions {done}, events {self.events}"
         return text + (f", FAILED {self.failed}" if self.failed else "")
+
+
+def _last_event_seq() -> int:
+    return SandboxObject.objects.using(DB).filter(object="event").aggregate(m=Max("seq"))["m"] or 0
 
 
 def daily_hooks() -> list[Callable[[dt.date], object]]:
@@ -89,6 +96,7 @@ def advance_to(target: int, *, on_step: Callable[[Step], object] | None = None) 
             now = clock.now()
             if now >= target and steps:
                 break
+            first_event = _last_event_seq()
             before, reached = _move_to(min(now + DAY, target))
             step = Step(at=reached)
             new_day = dt.datetime.fromtimestamp(reached, tz=dt.UTC).date()
@@ -97,6 +105,7 @@ def advance_to(target: int, *, on_step: Callable[[Step], object] | None = None) 
                     hook(new_day)
                     step.hooks.append(f"{hook.__module__}.{hook.__qualname__}")
             _run_due(step, reached)
+            step.events = SandboxObject.objects.using(DB).filter(object="event", seq__gt=first_event).count()
             steps.append(step)
             if on_step:
                 on_step(step)

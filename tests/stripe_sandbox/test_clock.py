@@ -66,7 +66,7 @@ def test_daily_hooks_run_for_each_new_day_before_the_due_transitions(settings):
     assert seen[0][1] == [False]  # day one's hook ran while the verification was still due
     assert seen[1][1] == [True]
     assert gateway.account_retrieve(account.id).payouts_enabled is True
-    assert "hooks 1, transitions account_verify x1" in output
+    assert f"hooks 1 ({HOOK}), transitions account_verify x1, events 1" in output
 
 
 def test_transitions_run_in_due_order_and_a_failure_does_not_stop_the_others():
