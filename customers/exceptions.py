@@ -7,5 +7,6 @@ class CustomerInactiveError(ValidationFailedError):
 
     default_message = "The customer is deleted."
 
-    def __init__(self, customer_public_id: str):
-        super().__init__(details=[{"field": "id", "reason": "Customer is deleted", "value": customer_public_id}])
+    def __init__(self, customer_public_id: str = "", **kwargs):
+        kwargs.setdefault("details", [{"field": "id", "reason": "Customer is deleted", "value": customer_public_id}])
+        super().__init__(**kwargs)

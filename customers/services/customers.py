@@ -124,8 +124,10 @@ def _pending_customer_insert(*, actor: Actor, fields: dict[str, Any]) -> Custome
 
 
 def _pending_customer_abandon(customer: Customer, stripe_id: str) -> None:
-    """Undo step 1 (and the Stripe customer, if step 2 got that far). Best effort in Stripe: a
-    leftover Stripe customer carries `oracle_customer_id` metadata naming a row that never was."""
+    """Undo step 1 (and the Stripe customer, if step 2 got that far). The row goes first so the
+    client's immediate retry is not told "Email already exists". Best effort in Stripe: if that
+    delete fails too, an orphan Stripe customer remains whose description names a cust_ id that
+    never was; nothing of ours points at it."""
     Customer.objects.filter(pk=customer.pk, sync_state=Customer.SyncState.PENDING).delete()
     if stripe_id:
         try:
