@@ -283,6 +283,11 @@ SANDBOX_WEBHOOK_TIMEOUT = env.int("SANDBOX_WEBHOOK_TIMEOUT", default=10)
 # payroll runs), run by `stripe_sandbox advance` each time the clock reaches a new day, before the
 # sandbox's own due transitions (DESIGN §9). Later issues append to this list.
 SANDBOX_DAILY_HOOKS: list[str] = []
+if STRIPE_SANDBOX:
+    # Real time moves the sandbox too: what has come due since (payout arrivals, ACH settlements,
+    # verifications) runs within a minute even when nobody calls `advance`.
+    CELERY_BEAT_SCHEDULE["stripe-sandbox-due-transitions"] = {
+        "task": "stripe_sandbox.timeline.due_transitions_task", "schedule": 60.0}
 if STRIPE_SANDBOX and not STRIPE_WEBHOOK_SECRET:
     # The sandbox signs its webhooks with this; kept under .data/ so web and workers agree.
     _whsec = embedded.DATA_DIR / "sandbox_webhook_secret"

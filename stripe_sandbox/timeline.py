@@ -13,6 +13,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from celery import shared_task
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -114,6 +115,16 @@ def advance_to(target: int, *, on_step: Callable[[Step], object] | None = None) 
     finally:
         current_request.reset(token)
     return steps
+
+
+@shared_task(ignore_result=True)
+def due_transitions_task() -> int:
+    """Real time moving is the clock moving too: run what has come due since (payout arrivals, ACH
+    settlements, verifications), as Stripe would, when nobody calls `advance`. Beat runs it every
+    minute in sandbox mode (settings)."""
+    step = Step(at=clock.now())
+    _run_due(step, step.at)
+    return sum(step.transitions.values())
 
 
 def advance(days: int, *, on_step: Callable[[Step], object] | None = None) -> list[Step]:

@@ -208,3 +208,19 @@ def test_two_clocks_advancing_at_once_fire_each_transition_and_each_day_once(set
     assert SandboxTransition.objects.using(DB).filter(object_id=payout.id, status="done").count() == 2
     days = [entry[0] for entry in seen]
     assert len(days) == len(set(days)) >= 4  # each new day's work ran once, by one of the two
+
+
+def test_real_time_passing_runs_what_came_due_without_advance(settings):
+    from stripe_sandbox import timeline
+    from tests.stripe_sandbox.connect_helpers import paid_recipient
+
+    assert settings.CELERY_BEAT_SCHEDULE["stripe-sandbox-due-transitions"]["task"] == \
+        "stripe_sandbox.timeline.due_transitions_task"
+    account = paid_recipient(amount_cents=5_000)
+    payout = gateway.payout_create(stripe_account=account.id, idempotency_key=key(), amount_cents=1_000,
+                                   currency="usd")
+    assert timeline.due_transitions_task() == 0
+    timeline._move_to(clock.now() + DAY)  # a day of real time, as the clock sees it: nothing ran yet
+    assert gateway.payout_retrieve(payout.id, stripe_account=account.id).status == "pending"
+    assert timeline.due_transitions_task() == 1
+    assert gateway.payout_retrieve(payout.id, stripe_account=account.id).status == "in_transit"
