@@ -57,7 +57,10 @@ def audit_record(*, actor: Actor | None, action: str, target_type: str = "", tar
 def _append(entry: AuditEntry) -> None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHAIN_LOCK_KEY])
-    # Read under the lock: the previous writer has committed (or rolled back) by now.
+    # Read under the lock: the previous writer has committed (or rolled back) by now, and READ
+    # COMMITTED (Django's default; a REPEATABLE READ caller would read a stale snapshot and fork
+    # the chain) gives this statement a fresh snapshot. The id is drawn under the lock too, so id
+    # order is chain order, which verify_audit_log walks.
     last_hash = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
     entry.prev_hash = last_hash or GENESIS_HASH
     entry.timestamp = timezone.now()  # under the lock, so timestamps follow the chain order
