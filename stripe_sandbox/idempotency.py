@@ -20,6 +20,7 @@ from stripe_sandbox.errors import StripeApiError
 from stripe_sandbox.models import SandboxIdempotencyKey
 
 MUTATING = ("POST", "DELETE")
+KEY_TTL_SECONDS = 24 * 3600
 
 
 @dataclass
@@ -47,6 +48,10 @@ def claim(request) -> Claim:
         return Claim(row)
     except IntegrityError:
         row = SandboxIdempotencyKey.objects.using(DB).get(key=key, account=account)
+    if row.created < clock.now() - KEY_TTL_SECONDS:
+        # Stripe forgets keys after 24 hours: the old answer goes, this request runs afresh.
+        SandboxIdempotencyKey.objects.using(DB).filter(pk=row.pk).delete()
+        return claim(request)
     if row.params_hash != digest:
         raise StripeApiError(
             "Keys for idempotent requests can only be used with the same parameters they were first used "

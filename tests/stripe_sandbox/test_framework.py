@@ -157,3 +157,18 @@ def test_a_callers_rollback_never_undoes_what_stripe_did():
         made["customer"] = gateway.customer_create(email="kept@x.co", idempotency_key="kept")
         raise Boom
     assert gateway.customer_retrieve(made["customer"].id).email == "kept@x.co"
+
+
+def test_idempotency_keys_are_forgotten_after_24_hours():
+    from stripe_sandbox.models import SandboxIdempotencyKey
+
+    first = gateway.customer_create(email="old@x.co", idempotency_key="daily")
+    SandboxIdempotencyKey.objects.filter(key="daily").update(created=models_now() - 24 * 3600 - 1)
+    second = gateway.customer_create(email="other@x.co", idempotency_key="daily")  # no idempotency_error
+    assert second.id != first.id
+
+
+def models_now() -> int:
+    from stripe_sandbox import clock
+
+    return clock.now()
