@@ -101,8 +101,8 @@ def _verify_when_due(transition) -> None:
 
 def commit(account: dict, *, previous: dict | None) -> dict[str, Any]:
     now = clock.now()
-    account["external_accounts"]["data"] = external_accounts.listed(account["id"])
-    account["external_accounts"]["has_more"] = False
+    banks = store.query("bank_account", account=account["id"])
+    account["external_accounts"].update(data=[row.data for row in banks[:10]], has_more=banks.count() > 10)
     account_rules.evaluate(account, now=now)
     if account.get("individual"):
         store.save(account["individual"])

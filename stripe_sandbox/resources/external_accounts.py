@@ -73,10 +73,6 @@ def payout_failure_code(bank_account: dict) -> str | None:
     return _outcomes_by_fingerprint().get(bank_account["fingerprint"])
 
 
-def listed(account_id: str) -> list[dict[str, Any]]:
-    return [row.data for row in store.query("bank_account", account=account_id)[:10]]
-
-
 def default_for(account_id: str, currency: str) -> dict[str, Any] | None:
     row = store.query("bank_account", account=account_id, data__currency=currency,
                       data__default_for_currency=True).first()
