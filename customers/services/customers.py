@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import audit_record, diff_changes
@@ -40,11 +41,16 @@ def uniqueness_problems(*, organization, email: str | None, customer_id: int | N
     """The 422 details for an email already used by an ACTIVE customer of the organisation, or a
     `customerId` already used by any of its customers. A friendly early answer only: the unique
     indexes decide races (see `_integrity_problems`)."""
-    qs = Customer.objects.filter(organization=organization).exclude(pk=exclude_pk)
+    taken_email = Q(active=True, email__iexact=email) if email else Q(pk__in=[])
+    taken_id = Q(customer_id=customer_id) if customer_id is not None else Q(pk__in=[])
+    if not email and customer_id is None:
+        return []
+    clashes = list(Customer.objects.filter(organization=organization).exclude(pk=exclude_pk)
+                   .filter(taken_email | taken_id).values_list("email", "active", "customer_id")[:2])
     problems = []
-    if email and qs.filter(active=True, email__iexact=email).exists():
+    if email and any(active and other.lower() == email.lower() for other, active, _ in clashes):
         problems.append({"field": "email", "reason": "Email already exists", "value": email})
-    if customer_id is not None and qs.filter(customer_id=customer_id).exists():
+    if customer_id is not None and any(other_id == customer_id for _, _, other_id in clashes):
         problems.append({"field": "customerId", "reason": "customerId already exists", "value": customer_id})
     return problems
 

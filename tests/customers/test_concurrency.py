@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connections
 
 from customers.models import Customer
 from oracle_ledger import gateway
@@ -22,7 +22,7 @@ def _race(clients, bodies):
             barrier.wait()
             results[i] = clients[i].post("/api/v1/customers", bodies[i], format="json")
         finally:
-            connection.close()
+            connections.close_all()  # this thread's default AND sandbox connections
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(len(clients))]
     for thread in threads:
