@@ -8,7 +8,7 @@ import pytest
 
 from oracle_ledger import gateway
 from stripe_sandbox import DB
-from stripe_sandbox.models import SandboxObject, SandboxTransition
+from stripe_sandbox.models import SandboxIdempotencyKey, SandboxObject, SandboxTransition
 from tests.stripe_sandbox.connect_helpers import (
     OTHER_DOB,
     REJECTED_DOB,
@@ -135,13 +135,18 @@ def test_persons_cannot_be_added_to_or_removed_from_an_individual():
 
 # --- External accounts -----------------------------------------------------------------------------
 
-def test_bank_account_shows_last4_never_the_number():
-    account = recipient(number="000222222227")
+def test_bank_account_shows_last4_never_the_number_and_no_ssn_is_kept():
+    account = recipient(number="000222222227", individual=individual(id_number="987-65-4321", ssn_last_4="4321"))
     (bank_account,) = gateway.external_account_list(account.id).data
     assert (bank_account.last4, bank_account.bank_name, bank_account.status) == ("2227", "STRIPE TEST BANK", "new")
     assert bank_account.routing_number == "110000000" and bank_account.default_for_currency is True
-    stored = SandboxObject.objects.using(DB).filter(object__in=("bank_account", "account", "event"))
-    assert all("000222222227" not in json.dumps(row.data) for row in stored)
+    assert account.individual.id_number_provided is True and account.individual.ssn_last_4_provided is True
+    gateway.account_update(account.id, idempotency_key=key(), email="new@example.com")
+    stored = [json.dumps(row.data) for row in SandboxObject.objects.using(DB).all()]
+    stored += [json.dumps(row.body) for row in SandboxIdempotencyKey.objects.using(DB).all()]
+    assert len(stored) > 5
+    for secret in ("000222222227", "987654321", "987-65-4321", '"ssn_last_4":', '"id_number":'):
+        assert not any(secret in text for text in stored), secret
 
 
 def test_fingerprint_is_per_number():
