@@ -48,26 +48,35 @@ def journal_entry_post(*, organization: Organization, kind: str, source_type: st
     parsed = _lines_validated(lines, currency=currency, kind=kind, source_type=source_type, source_id=source_id)
     with transaction.atomic():
         accounts = _accounts_by_code(organization=organization, codes={code for code, _ in parsed}, currency=currency)
-        return _entry_insert_once(
+        entry, _ = _entry_insert_once(
             organization=organization, kind=kind, source_type=source_type, source_id=source_id,
             description=description, date=date or clock.today(), stripe_reference=stripe_reference,
             reverses=reverses, actor=actor,
             lines=[(accounts[code], amount) for code, amount in parsed])
+    return entry
 
 
 def journal_entry_reverse(*, entry: JournalEntry, reason: str, kind: str = EntryKind.REVERSAL,
                           date: Date | None = None, stripe_reference: str | None = None,
                           actor: Actor | None = None) -> JournalEntry:
     """Post the mirror image of `entry` (every line negated), linked by `reverses`. Exactly once per
-    (entry, kind): the source of a reversal is the entry it reverses."""
+    (entry, kind): the source of a reversal is the entry it reverses. A new reversal is audited
+    (a correction is a decision someone made)."""
+    from audit.services import audit_record
+
     with transaction.atomic():
         originals = list(entry.lines.select_related("account").order_by("id"))
-        return _entry_insert_once(
+        reversal, created = _entry_insert_once(
             organization=entry.organization, kind=kind, source_type="journal_entry", source_id=entry.public_id,
             description=f"Reversal of {entry.public_id}: {reason}"[:500], date=date or clock.today(),
             stripe_reference=entry.stripe_reference if stripe_reference is None else stripe_reference,
             reverses=entry, actor=actor,
             lines=[(line.account, -line.amount_cents) for line in originals])
+        if created:
+            audit_record(actor=actor, action="ledger.entry_reversed", target_type="journal_entry",
+                         target_id=reversal.public_id, organization=entry.organization,
+                         metadata={"reverses": entry.public_id, "kind": kind, "reason": reason})
+    return reversal
 
 
 def _lines_validated(lines: Iterable[Line | tuple[str, int]], *, currency: str, **source) -> list[tuple[str, int]]:
@@ -119,7 +128,7 @@ RETURNING id, created_at
 
 def _entry_insert_once(*, organization: Organization, kind: str, source_type: str, source_id: str, description: str,
                        date: Date, stripe_reference: str, reverses: JournalEntry | None, actor: Actor | None,
-                       lines: list[tuple[Account, int]]) -> JournalEntry:
+                       lines: list[tuple[Account, int]]) -> tuple[JournalEntry, bool]:
     """INSERT … ON CONFLICT DO NOTHING: a racing second caller blocks on the unique index until
     the first commits, then inserts nothing and reads the first's entry (or, if the first rolled
     back, inserts its own). No savepoint, no IntegrityError to tell apart from other failures."""
@@ -131,13 +140,15 @@ def _entry_insert_once(*, organization: Organization, kind: str, source_type: st
                                       source_id, stripe_reference, entry.request_id, reverses.pk if reverses else None])
         row = cursor.fetchone()
     if row is None:
-        return JournalEntry.objects.get(organization=organization, source_type=source_type, source_id=source_id, kind=kind)
+        existing = JournalEntry.objects.get(organization=organization, source_type=source_type, source_id=source_id,
+                                            kind=kind)
+        return existing, False
     entry.pk, entry.created_at = row
     entry._state.adding = False
     JournalLine.objects.bulk_create([
         JournalLine(entry=entry, organization=organization, account=account, amount_cents=amount,
                     currency=account.currency) for account, amount in lines])
-    return entry
+    return entry, True
 
 
 def _request_id(actor: Actor | None) -> str:

@@ -132,6 +132,19 @@ def test_reversal_negates_every_line_and_links_the_original(org):
     assert journal_entry_reverse(entry=original, reason="again").pk == reversal.pk
 
 
+def test_a_reversal_is_audited_once(org):
+    from audit.models import AuditEntry
+
+    original = card_payment_post(organization=org, source_type="payment", source_id="pi_8", amount_cents=2000,
+                                 fee_cents=88, currency="usd", stripe_reference="ch_8")
+    actor = Actor(type="user", id="usr_acct", role="accountant", organization=org)
+    reversal = journal_entry_reverse(entry=original, reason="duplicate", actor=actor)
+    journal_entry_reverse(entry=original, reason="duplicate", actor=actor)
+    [audit] = AuditEntry.objects.filter(action="ledger.entry_reversed")
+    assert (audit.object_id, audit.actor_id, audit.metadata["reverses"]) == (reversal.public_id, "usr_acct",
+                                                                              original.public_id)
+
+
 def test_day_totals_follow_the_lines(org):
     card_payment_post(organization=org, source_type="payment", source_id="pi_6", amount_cents=1000, fee_cents=59,
                       currency="usd", stripe_reference="ch_6", date=date(2026, 3, 1))
