@@ -16,6 +16,7 @@ from django.utils.html import format_html
 
 from audit.services import audit_record
 from oracle_ledger.api.authentication import actor_for
+from oracle_ledger.api.permissions import Capability, scope_of
 from oracle_ledger.errors import DomainError
 from payments.models import Payment, Refund
 from payments.services import payment_refund
@@ -121,6 +122,10 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refund the selected payments (asks amount and reason)")
     def refund(self, request, queryset):
+        if scope_of(actor_for(request).role, Capability.PAYMENTS_CREATE) is None:
+            # DESIGN §5: the back office follows the same matrix as the API (auditors only read).
+            self.message_user(request, "Your role may not refund payments.", level=messages.ERROR)
+            return None
         form = RefundForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
             self._refund_each(request, queryset, form.cleaned_data)
