@@ -10,6 +10,7 @@ ignored. The handlers call Stripe, so they run their own short transactions (ato
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -35,8 +36,23 @@ def _payment_for_intent(intent_id: str | None, metadata: dict[str, Any] | None =
     return payment
 
 
-def _sync(intent_id: str, metadata: dict[str, Any] | None):
-    payment = _payment_for_intent(intent_id, metadata)
+# The registry takes one handler per event type, and other apps' PaymentIntents (ACH debits) raise
+# the same payment_intent.* / charge.* events: such an app appends `fn(event, obj) -> Organization`
+# here; it is asked, in order, about every intent that is not a card payment of ours, and raises
+# EventIgnored when the intent is not its own either.
+OTHER_INTENT_HANDLERS: list[Callable[..., Any]] = []
+
+
+def _sync(intent_id: str, metadata: dict[str, Any] | None, *, event=None, obj=None):
+    try:
+        payment = _payment_for_intent(intent_id, metadata)
+    except EventIgnored:
+        for other in OTHER_INTENT_HANDLERS:
+            try:
+                return other(event=event, obj=obj)
+            except EventIgnored:
+                continue
+        raise
     current = gateway.payment_intent_retrieve(intent_id).to_dict()
     payment_status_advance(payment=payment, outcome=outcome_from_intent(current),
                            actor=Actor.stripe(organization=payment.organization))
@@ -46,14 +62,14 @@ def _sync(intent_id: str, metadata: dict[str, Any] | None):
 @handles("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing",
          "payment_intent.canceled", atomic=False)
 def payment_intent_changed(*, event, obj: dict[str, Any]):
-    return _sync(obj["id"], obj.get("metadata"))
+    return _sync(obj["id"], obj.get("metadata"), event=event, obj=obj)
 
 
 @handles("charge.succeeded", "charge.failed", atomic=False)
 def charge_changed(*, event, obj: dict[str, Any]):
     if not obj.get("payment_intent"):
         raise EventIgnored(f"Charge {obj['id']} has no PaymentIntent.")
-    return _sync(obj["payment_intent"], obj.get("metadata"))
+    return _sync(obj["payment_intent"], obj.get("metadata"), event=event, obj=obj)
 
 
 @handles("refund.created", "refund.updated", atomic=False)

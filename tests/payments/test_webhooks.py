@@ -145,3 +145,14 @@ def test_dispute_is_recorded_on_the_payment_once(admin_client, pay, org):
     data = admin_client.get(f"/api/v1/payments/{paid['id']}").json()["data"]
     assert data["dispute"] == {"id": "dp_test_1", "status": "needs_response", "reason": "fraudulent", "amount": 2599}
     assert AuditEntry.objects.filter(action="payment.disputed", object_id=paid["id"]).count() == 1
+
+
+def test_an_intent_that_is_not_ours_is_offered_to_the_other_apps_handlers(monkeypatch, org):
+    from payments import webhook_handlers
+
+    seen = []
+    monkeypatch.setattr(webhook_handlers, "OTHER_INTENT_HANDLERS", [
+        lambda *, event, obj: (_ for _ in ()).throw(EventIgnored("not mine either")),
+        lambda *, event, obj: seen.append(obj["id"]) or org])
+    assert handle("payment_intent.succeeded", {"id": "pi_ach_elsewhere", "metadata": {}}) == org
+    assert seen == ["pi_ach_elsewhere"]
