@@ -16,6 +16,7 @@ from customers.exceptions import CustomerInactiveError
 from customers.models import Customer
 from customers.services import stripe_mirror
 from customers.services.errors import stripe_error
+from customers.services.mirrored import mirrored_write
 from customers.services.payment_methods import (
     PaymentMethodRequest,
     attach_all,
@@ -162,28 +163,31 @@ def customer_pending_sweep(*, older_than: timedelta = PENDING_TIMEOUT) -> int:
 
 def customer_update(*, actor: Actor, customer: Customer, fields: dict[str, Any]) -> Customer:
     """Change the given fields (metadata merges as in Stripe: a key set to null or "" is removed).
-
-    Stripe is updated first, outside any lock, with the values the update will produce; then one
-    transaction stores them if nobody else changed the customer meanwhile (`version`). Stripe
-    failing changes nothing here. Losing the race re-applies the update on the newer row."""
+    Stripe first with the values the update will produce, then our row (`mirrored_write`)."""
     _ensure_active(customer)
     if not fields:
         return customer  # nothing to change: no Stripe call, no audit entry
     _raise_if_taken(organization=customer.organization, fields=fields, exclude_pk=customer.pk)
-    for _attempt in range(3):
-        updated, removed = _applied(customer, fields)
+
+    def push(current: Customer) -> Customer:
+        _ensure_active(current)
+        updated, removed = _applied(current, fields)
         params = stripe_mirror.customer_params(updated, removed_metadata=removed)
+        stripe_mirror.stripe_customer_update(current, version=current.version, params=params)
+        return updated
+
+    def store(locked: Customer, updated: Customer) -> Customer:
+        updated.version, updated.updated_at = locked.version + 1, timezone.now()
         try:
-            stripe_mirror.stripe_customer_update(customer, version=customer.version, params=params)
-        except gateway.GatewayError as exc:
-            raise stripe_error(exc) from exc
-        stored = _store_if_unchanged(actor=actor, before=customer, updated=updated)
-        if stored is not None:
-            return stored
-        customer = Customer.objects.get(pk=customer.pk)  # somebody else won; apply on top of theirs
-        _ensure_active(customer)
-    raise ValidationFailedError("The customer is being changed by another request; retry.",
-                                details=[{"field": "id", "reason": "Concurrent update", "value": customer.public_id}])
+            with transaction.atomic():
+                updated.save()
+        except IntegrityError as exc:
+            raise _integrity_problems(exc, {"email": updated.email, "customer_id": updated.customer_id}) from exc
+        audit_record(actor=actor, action="customer.updated", target_type="customer", target_id=updated.public_id,
+                     changes=diff_changes(snapshot(locked), snapshot(updated)))
+        return updated
+
+    return mirrored_write(customer, push=push, store=store)
 
 
 def _applied(customer: Customer, fields: dict[str, Any]) -> tuple[Customer, tuple[str, ...]]:
@@ -196,23 +200,6 @@ def _applied(customer: Customer, fields: dict[str, Any]) -> tuple[Customer, tupl
             value = {key: sub for key, sub in merged.items() if key not in removed}
         setattr(updated, name, value)
     return updated, removed
-
-
-def _store_if_unchanged(*, actor: Actor, before: Customer, updated: Customer) -> Customer | None:
-    with transaction.atomic():
-        current = Customer.objects.select_for_update().get(pk=before.pk)
-        if current.version != before.version:
-            return None
-        updated.version = current.version + 1
-        updated.updated_at = timezone.now()
-        try:
-            with transaction.atomic():
-                updated.save()
-        except IntegrityError as exc:
-            raise _integrity_problems(exc, {"email": updated.email, "customer_id": updated.customer_id}) from exc
-        audit_record(actor=actor, action="customer.updated", target_type="customer", target_id=updated.public_id,
-                     changes=diff_changes(snapshot(current), snapshot(updated)))
-    return updated
 
 
 def _ensure_active(customer: Customer) -> None:

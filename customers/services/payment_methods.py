@@ -15,6 +15,7 @@ from customers.exceptions import CustomerInactiveError
 from customers.models import Customer, PaymentMethod
 from customers.services import stripe_mirror
 from customers.services.errors import stripe_error
+from customers.services.mirrored import mirrored_write
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import ValidationFailedError
@@ -97,15 +98,10 @@ def _default_store(*, customer: Customer, pm: PaymentMethod) -> None:
     customer.save(update_fields=["default_payment_method", "version"])
 
 
-def _locked(customer: Customer) -> Customer:
-    current = Customer.objects.select_for_update().get(pk=customer.pk)
-    if not current.active:
-        raise CustomerInactiveError(current.public_id)
-    return current
-
-
 def payment_method_add(*, actor: Actor, customer: Customer, method: dict[str, Any], client_ip: str | None = None,
                        user_agent: str = "") -> PaymentMethod:
+    """Attach in Stripe, then store. It becomes the default when asked to or when the customer has
+    none; that default is mirrored to Stripe through `mirrored_write`."""
     if not customer.active:
         raise CustomerInactiveError(customer.public_id)
     request = PaymentMethodRequest(method=method)
@@ -114,18 +110,22 @@ def payment_method_add(*, actor: Actor, customer: Customer, method: dict[str, An
                             client_ip=client_ip, user_agent=user_agent)
     except gateway.GatewayError as exc:
         raise stripe_error(exc, field=request.error_field(exc), value=request.error_value(exc)) from exc
-    try:
-        if item.is_default:
-            stripe_default_set(customer, item.stripe.stripe_id)
-    except gateway.GatewayError as exc:
-        raise stripe_error(exc) from exc
-    with transaction.atomic():
-        current = _locked(customer)
-        [pm] = payment_methods_store(customer=current, attached=[item])
+
+    def push(current: Customer) -> None:
+        if default_among([item], has_default=current.default_payment_method_id is not None):
+            stripe_default_set(current, item.stripe.stripe_id)
+
+    def store(locked: Customer, _pushed) -> PaymentMethod:
+        if not locked.active:
+            raise CustomerInactiveError(locked.public_id)
+        [pm] = payment_methods_store(customer=locked, attached=[item])
         audit_record(actor=actor, action="payment_method.added", target_type="payment_method", target_id=pm.public_id,
                      changes={"type": pm.type, "last4": pm.last4, "isDefault": pm.is_default},
-                     metadata={"customerId": current.public_id, "stripePaymentMethodId": pm.stripe_payment_method_id,
+                     metadata={"customerId": locked.public_id, "stripePaymentMethodId": pm.stripe_payment_method_id,
                                "stripeMandateId": pm.stripe_mandate_id or None})
+        return pm
+
+    pm = mirrored_write(customer, push=push, store=store)
     pm.refresh_from_db()
     return pm
 
@@ -143,8 +143,9 @@ def payment_method_remove(*, actor: Actor, customer: Customer, pm: PaymentMethod
         PaymentMethod.objects.filter(pk=pm.pk).update(status=PaymentMethod.Status.DETACHED, is_default=False,
                                                       updated_at=timezone.now())
         if was_default:
-            current.default_payment_method = None
-            current.save(update_fields=["default_payment_method"])
+            # A default change is a new version: a racing mirrored_write re-pushes on top of it.
+            current.default_payment_method, current.version = None, current.version + 1
+            current.save(update_fields=["default_payment_method", "version"])
         audit_record(actor=actor, action="payment_method.removed", target_type="payment_method",
                      target_id=pm.public_id, changes={"status": {"from": pm.status, "to": "detached"}},
                      metadata={"customerId": current.public_id, "wasDefault": was_default})
@@ -153,25 +154,32 @@ def payment_method_remove(*, actor: Actor, customer: Customer, pm: PaymentMethod
 
 
 def payment_method_set_default(*, actor: Actor, customer: Customer, pm: PaymentMethod) -> PaymentMethod:
+    _ensure_usable(pm)
+    if not customer.active:
+        raise CustomerInactiveError(customer.public_id)
+
+    def store(locked: Customer, _pushed) -> PaymentMethod:
+        if not locked.active:
+            raise CustomerInactiveError(locked.public_id)
+        _ensure_usable(PaymentMethod.objects.select_for_update().get(pk=pm.pk))
+        previous = locked.default_payment_method
+        _default_store(customer=locked, pm=pm)
+        audit_record(actor=actor, action="payment_method.default_set", target_type="payment_method",
+                     target_id=pm.public_id, metadata={"customerId": locked.public_id},
+                     changes={"defaultPaymentMethod": {"from": previous.public_id if previous else None,
+                                                       "to": pm.public_id}})
+        return pm
+
+    mirrored_write(customer, push=lambda current: stripe_default_set(current, pm.stripe_payment_method_id),
+                   store=store)
+    pm.refresh_from_db()
+    return pm
+
+
+def _ensure_usable(pm: PaymentMethod) -> None:
     if pm.status != PaymentMethod.Status.ACTIVE:
         raise ValidationFailedError(details=[{"field": "pmId", "reason": f"Payment method is {pm.status}",
                                               "value": pm.public_id}])
-    if not customer.active:
-        raise CustomerInactiveError(customer.public_id)
-    try:
-        stripe_default_set(customer, pm.stripe_payment_method_id)
-    except gateway.GatewayError as exc:
-        raise stripe_error(exc) from exc
-    with transaction.atomic():
-        current = _locked(customer)
-        previous = current.default_payment_method
-        _default_store(customer=current, pm=pm)
-        audit_record(actor=actor, action="payment_method.default_set", target_type="payment_method",
-                     target_id=pm.public_id, metadata={"customerId": current.public_id},
-                     changes={"defaultPaymentMethod": {"from": previous.public_id if previous else None,
-                                                       "to": pm.public_id}})
-    pm.refresh_from_db()
-    return pm
 
 
 def stripe_default_set(customer: Customer, stripe_pm_id: str) -> None:
@@ -196,8 +204,8 @@ def payment_method_disable(*, actor: Actor, pm: PaymentMethod, reason: str,
             current.updated_at = timezone.now()
             current.save(update_fields=["status", "disabled_reason", "is_default", "updated_at"])
             if customer.default_payment_method_id == current.pk:
-                customer.default_payment_method = None
-                customer.save(update_fields=["default_payment_method"])
+                customer.default_payment_method, customer.version = None, customer.version + 1
+                customer.save(update_fields=["default_payment_method", "version"])
         if compliance_review and not customer.compliance_review_required:
             changes["complianceReviewRequired"] = {"from": False, "to": True}
             customer.compliance_review_required, customer.compliance_review_reason = True, reason
