@@ -214,3 +214,14 @@ def test_disabling_a_bank_account_flags_compliance_and_drops_the_default(admin_c
     assert AuditEntry.objects.filter(action="payment_method.disabled").count() == 1
     response = admin_client.post(f"/api/v1/customers/{data['id']}/payment-methods/{pm.public_id}/default")
     assert failing_fields(response)["pmId"]["reason"] == "Payment method is disabled"
+
+
+def test_adding_with_an_idempotency_key_twice_attaches_once(admin_client, create):
+    data = create()
+    url = f"/api/v1/customers/{data['id']}/payment-methods"
+    first = admin_client.post(url, {"type": "card", "token": "tok_visa"}, format="json", HTTP_IDEMPOTENCY_KEY="pm-1")
+    again = admin_client.post(url, {"type": "card", "token": "tok_visa"}, format="json", HTTP_IDEMPOTENCY_KEY="pm-1")
+    assert first.status_code == again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.json()["data"]["id"] == first.json()["data"]["id"]
+    assert PaymentMethod.objects.count() == 1
+    assert len(gateway.payment_method_list(customer_id=data["stripeCustomerId"]).data) == 1
