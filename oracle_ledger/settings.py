@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "ledger",
     "webhooks",
     "payments",
+    "direct_deposit",
 ]
 
 MIDDLEWARE = [
@@ -326,6 +327,16 @@ CELERY_BEAT_SCHEDULE["webhook-events-sweep"] = {"task": "webhooks.tasks.webhook_
 PAYMENT_ATTEMPT_SWEEP_AFTER = _duration(env.str("PAYMENT_ATTEMPT_SWEEP_AFTER", default="2m"))
 CELERY_BEAT_SCHEDULE["payment-attempts-sweep"] = {"task": "payments.tasks.payment_attempts_sweep_task",
                                                   "schedule": 60.0}
+
+# --- Direct deposit (issue 10) ------------------------------------------------------------------
+# A payout step (transfer, payout, reversal) still open after this long belongs to a process that
+# died between its two transactions; the sweeper repeats it with the same Stripe key (DESIGN §6).
+DIRECT_DEPOSIT_ATTEMPT_SWEEP_AFTER = _duration(env.str("DIRECT_DEPOSIT_ATTEMPT_SWEEP_AFTER", default="2m"))
+CELERY_BEAT_SCHEDULE["direct-deposit-attempts-sweep"] = {
+    "task": "direct_deposit.tasks.payout_attempts_sweep_task", "schedule": 60.0}
+# A payroll run is processed by this many batch tasks at once, each claiming this many lines at a time.
+PAYROLL_PARALLELISM = env.int("PAYROLL_PARALLELISM", default=4)
+PAYROLL_BATCH_SIZE = env.int("PAYROLL_BATCH_SIZE", default=25)
 
 # --- Logging: one JSON object per line, carrying the request id --------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
