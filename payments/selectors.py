@@ -66,7 +66,9 @@ def _after(visible: QuerySet[Payment], public_id: str) -> Q:
     if cursor is None:
         raise _bad_param("startingAfter", public_id, "Must be the id of a payment you can see")
     created_at, pk = cursor
-    return Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk)
+    # The redundant `created_at <= cursor` becomes the index condition that starts the scan at the
+    # cursor; the OR alone is only a filter, and a cursor deep in a million rows took 0.5 s.
+    return Q(created_at__lte=created_at) & (Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=pk))
 
 
 def _moment(params: Mapping[str, Any], name: str, *, end_of_day: bool) -> datetime:
