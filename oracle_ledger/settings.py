@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "webhooks",
     "payments",
     "direct_deposit",
+    "ach",
 ]
 
 MIDDLEWARE = [
@@ -337,6 +338,15 @@ CELERY_BEAT_SCHEDULE["direct-deposit-attempts-sweep"] = {
 # A payroll run is processed by this many batch tasks at once, each claiming this many lines at a time.
 PAYROLL_PARALLELISM = env.int("PAYROLL_PARALLELISM", default=4)
 PAYROLL_BATCH_SIZE = env.int("PAYROLL_BATCH_SIZE", default=25)
+
+# --- ACH (issue 9) -----------------------------------------------------------------------------
+# Debits whose banking day has come go to Stripe (hourly, so a day's debits leave early that day;
+# a Stripe outage is retried with the same key); the returns sweep catches returns a lost webhook
+# would miss. Under `stripe_sandbox advance` the daily hook submits each new day's debits.
+CELERY_BEAT_SCHEDULE["ach-due-submit"] = {"task": "ach.tasks.ach_due_submit_task", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["ach-returns-process"] = {"task": "ach.tasks.ach_returns_process_task",
+                                               "schedule": crontab(minute=30)}
+SANDBOX_DAILY_HOOKS.append("ach.services.submission.sandbox_daily_hook")
 
 # --- Logging: one JSON object per line, carrying the request id --------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

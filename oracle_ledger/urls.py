@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/", include("webhooks.urls")),
     path("api/v1/", include("payments.urls")),
     path("api/v1/", include("direct_deposit.urls")),
+    path("api/v1/", include("ach.urls")),
     path("admin/", admin.site.urls),
     path("sandbox/stripe/", include("stripe_sandbox.urls")),  # offline Stripe, sandbox mode only
 ]

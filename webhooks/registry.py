@@ -10,7 +10,12 @@ its `webhook_handlers.py` (discovered at startup), so routing lives beside the s
 A handler takes the stored `WebhookEvent` and `obj` (the event's `data.object` as a dict) and
 returns the `Organization` the event belongs to (or None). It must be idempotent: replays and
 redeliveries run it again. Raise `webhooks.exceptions.EventIgnored` to record the event as
-`ignored` with a reason (e.g. an object that is not ours)."""
+`ignored` with a reason (e.g. an object that is not ours).
+
+Several apps may handle one type when each registration says `shared=True` or the type's other
+handler is exclusive: Stripe sends `payment_intent.*` / `charge.*` for card payments (payments) and
+ACH debits (ach) alike. The handlers then run in registration order until one does not raise
+`EventIgnored` (each ignores objects it does not own); the event is `ignored` only when all did."""
 
 from __future__ import annotations
 
@@ -20,7 +25,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils.module_loading import autodiscover_modules
+
+from webhooks.exceptions import EventIgnored
 
 Handler = Callable[..., Any]
 
@@ -35,6 +43,8 @@ class Registration:
     atomic: bool = True
     # True: an event older than one already applied to the same Stripe object is skipped.
     ordered: bool = False
+    shared: bool = False
+    members: tuple[Registration, ...] = ()  # the handlers of a shared type, in the order they run
 
 
 HANDLERS: dict[str, Registration] = {}
@@ -50,18 +60,47 @@ AWAITING_OWNER = {
 }
 
 
-def handles(*types: str, atomic: bool = True, ordered: bool = False) -> Callable[[Handler], Handler]:
+def handles(*types: str, atomic: bool = True, ordered: bool = False,
+            shared: bool = False) -> Callable[[Handler], Handler]:
+    """`shared=True`: this handler may sit beside another app's for the same type (see the module
+    docstring); it must raise EventIgnored for objects that are not its own."""
     if ordered and not atomic:
         raise ValueError("ordered=True needs atomic=True: the object's cursor moves in the handler's transaction")
 
     def register(fn: Handler) -> Handler:
         for type_ in types:
+            new = Registration(type=type_, fn=fn, atomic=atomic, ordered=ordered, shared=shared)
             existing = HANDLERS.get(type_)
-            if existing is not None and existing.fn is not fn:
+            if existing is None or existing.fn is fn:
+                HANDLERS[type_] = new
+            elif shared or existing.shared:
+                HANDLERS[type_] = _combined(existing, new)
+            else:
                 raise ValueError(f"{type_} is already handled by {existing.fn.__module__}.{existing.fn.__name__}")
-            HANDLERS[type_] = Registration(type=type_, fn=fn, atomic=atomic, ordered=ordered)
         return fn
     return register
+
+
+def _combined(existing: Registration, new: Registration) -> Registration:
+    members = (*(existing.members or (existing,)), new)
+    if len({m.ordered for m in members}) > 1:
+        raise ValueError(f"{new.type}: handlers sharing a type must agree on ordered=")
+
+    def run_in_turn(*, event, obj):
+        reasons = []
+        for member in members:
+            try:
+                if member.atomic:  # it expects its writes to commit with the event's outcome
+                    with transaction.atomic():
+                        return member.fn(event=event, obj=obj)
+                return member.fn(event=event, obj=obj)
+            except EventIgnored as exc:
+                reasons.append(str(exc))
+        raise EventIgnored(" ".join(reasons))
+
+    run_in_turn.__name__ = f"shared_{new.type.replace('.', '_')}"
+    return Registration(type=new.type, fn=run_in_turn, atomic=all(m.atomic for m in members),
+                        ordered=members[0].ordered, shared=True, members=members)
 
 
 def registration_for(type_: str) -> Registration | None:

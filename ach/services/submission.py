@@ -1,0 +1,99 @@
+"""Sending a debit to Stripe on its banking day (DESIGN §6 and §9).
+
+Two short transactions around one Stripe call: `submit_started_at` is committed first, Stripe is
+called with a key derived from the row (`ach-submit:pi_ach_…`), then the answer is stored by
+lifecycle.ach_intent_apply. A crash or a Stripe outage leaves the row `scheduled`; the next run of
+the daily task repeats the call with the same key, so Stripe debits at most once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import transaction
+
+from ach import clock
+from ach.models import AchPayment
+from ach.services.lifecycle import ach_intent_apply
+from audit.services import audit_record
+from oracle_ledger import gateway
+from oracle_ledger.actors import Actor
+from oracle_ledger.errors import StripeError, ValidationFailedError
+
+log = logging.getLogger(__name__)
+STRIPE_PARAMS = {"amount": "amount", "currency": "currency", "statement_descriptor": "statementDescriptor",
+                 "description": "description", "payment_method": "paymentMethodId", "mandate": "paymentMethodId"}
+
+
+def ach_payment_submit(*, payment: AchPayment, actor: Actor) -> AchPayment:
+    """Submit a scheduled debit whose banking day has come; anything else is returned as is."""
+    with transaction.atomic(durable=True):
+        current = AchPayment.objects.select_for_update().select_related(
+            "customer", "payment_method", "organization").get(pk=payment.pk)
+        if current.status != AchPayment.Status.SCHEDULED or current.scheduled_date > clock.today():
+            return current
+        current.submit_started_at = clock.now()
+        current.save(update_fields=["submit_started_at"])
+    try:
+        intent = _stripe_create(current).to_dict()
+    except gateway.StripeUnavailable as exc:
+        # Still scheduled: the daily task submits it again with the same key.
+        log.warning("ach %s: Stripe unavailable at submission (%s); will retry", current.public_id, exc)
+        return current
+    except gateway.StripeRejected as exc:
+        raise _rejected(current, exc, actor) from exc
+    return ach_intent_apply(payment=current, intent=intent, actor=actor, source="submission")
+
+
+def _stripe_create(payment: AchPayment):
+    pm = payment.payment_method
+    metadata = {**{str(k): "" if v is None else str(v) for k, v in payment.metadata.items()},
+                "achPaymentId": payment.public_id, "organization": payment.organization.public_id,
+                "achClassCode": payment.class_code, "presentment": str(payment.presentment)}
+    return gateway.payment_intent_create(
+        amount_cents=payment.amount_cents, currency=payment.currency, idempotency_key=f"ach-submit:{payment.public_id}",
+        customer_id=payment.customer.stripe_customer_id, payment_method_id=pm.stripe_payment_method_id,
+        confirm=True, payment_method_types=["us_bank_account"], mandate_id=pm.stripe_mandate_id or None,
+        description=payment.description or None, statement_descriptor=payment.statement_descriptor or None,
+        metadata=metadata)
+
+
+def _rejected(payment: AchPayment, exc: gateway.StripeRejected, actor: Actor) -> Exception:
+    """Stripe refused the debit outright: nothing moved, the payment is failed with Stripe's reason."""
+    with transaction.atomic():
+        moved = AchPayment.objects.filter(pk=payment.pk, status=AchPayment.Status.SCHEDULED).update(
+            status=AchPayment.Status.FAILED, failure_code=(exc.stripe_code or "stripe_rejected")[:64],
+            failure_message=exc.message[:500], submit_started_at=None, updated_at=clock.now())
+        if moved:
+            audit_record(actor=actor, action="ach_payment.rejected", target_type="ach_payment",
+                         target_id=payment.public_id, organization=payment.organization, outcome="failure",
+                         changes={"status": {"from": "scheduled", "to": "failed"}},
+                         metadata={"stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message})
+    field = STRIPE_PARAMS.get(exc.param or "")
+    if field:
+        return ValidationFailedError(exc.message, details=[{"field": field, "reason": exc.message, "value": None,
+                                                            "achPaymentId": payment.public_id}])
+    return StripeError(exc.message, details={"stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message,
+                                             "stripeType": "InvalidRequestError", "achPaymentId": payment.public_id})
+
+
+def ach_due_submit(day: dt.date | None = None) -> dict[str, int]:
+    """Submit every scheduled debit due on or before `day` (default today, never later than
+    today): the beat task and the sandbox clock's daily hook. Returns counts by resulting status."""
+    day = min(day or clock.today(), clock.today())
+    counts: dict[str, int] = {}
+    due = AchPayment.objects.filter(status=AchPayment.Status.SCHEDULED, scheduled_date__lte=day).order_by("pk")
+    for payment in due.iterator():
+        actor = Actor.system(organization=payment.organization, name="ach-scheduler")
+        try:
+            result = ach_payment_submit(payment=payment, actor=actor).status
+        except (StripeError, ValidationFailedError) as exc:  # recorded on the row and audited
+            log.warning("ach %s: submission refused: %s", payment.public_id, exc)
+            result = AchPayment.Status.FAILED
+        counts[result] = counts.get(result, 0) + 1
+    return counts
+
+
+def sandbox_daily_hook(day: dt.date) -> None:
+    """settings.SANDBOX_DAILY_HOOKS: `stripe_sandbox advance` reaching `day` submits its debits."""
+    ach_due_submit(day)
