@@ -72,6 +72,11 @@ def default_endpoint() -> dict[str, Any] | None:
         return None
     existing = store.find(DEFAULT_ENDPOINT_ID, include_deleted=True)
     if existing is not None:
+        if not existing.get("deleted") and existing.get("url") != url:
+            # The project's own URL follows PORT, which may differ from the run that registered it.
+            existing = {**existing, "url": url}
+            with transaction.atomic(using=DB):
+                store.save(existing)
         return existing
     from stripe_sandbox.resources.webhook_endpoints import endpoint_object
 

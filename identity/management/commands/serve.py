@@ -24,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-seed", action="store_true")
 
     def handle(self, *args, port: int, host: str, web_workers: int, no_seed: bool, **options):
+        # Children read PORT for the sandbox's webhook URL (the project's own endpoint).
+        os.environ["PORT"] = str(port)
         call_command("migrate", interactive=False, verbosity=0)
         if not no_seed:
             call_command("seed_demo")
