@@ -1,0 +1,41 @@
+"""The back office: bank data masked in the recipient page, the full view audited; payouts and
+payroll lines listed with filters (issue 10 item 7)."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from audit.models import AuditEntry
+from direct_deposit.models import Payout, Recipient
+
+pytestmark = pytest.mark.django_db(databases="__all__")
+
+
+@pytest.fixture
+def staff(make_user):
+    client = Client()
+    client.force_login(make_user("admin", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_the_recipient_page_masks_bank_data_and_the_full_view_is_audited(staff, make_recipient):
+    data = make_recipient()
+    recipient = Recipient.objects.get(public_id=data["id"])
+    page = staff.get(f"/admin/direct_deposit/recipient/{recipient.pk}/change/").content.decode()
+    assert "••••6789" in page and "110000000" not in page
+    assert not AuditEntry.objects.filter(action="recipient.bank_data_viewed").exists()
+    full = staff.get(f"/admin/direct_deposit/recipient/{recipient.pk}/bank-data/")
+    assert full.status_code == 200 and "110000000" in full.content.decode()
+    entry = AuditEntry.objects.get(action="recipient.bank_data_viewed", object_id=data["id"])
+    assert entry.metadata["via"] == "admin"
+
+
+def test_payouts_are_listed_with_filters(staff, make_recipient, pay):
+    pay(make_recipient(), 1_000)
+    payout = Payout.objects.get()
+    for query in ("", "?status__exact=pending", "?open_step=open", f"?q={payout.public_id}"):
+        response = staff.get(f"/admin/direct_deposit/payout/{query}")
+        assert response.status_code == 200, query
+    assert payout.public_id in staff.get("/admin/direct_deposit/payout/?status__exact=pending").content.decode()
+    assert payout.public_id not in staff.get("/admin/direct_deposit/payout/?status__exact=paid").content.decode()
