@@ -225,3 +225,21 @@ def test_adding_with_an_idempotency_key_twice_attaches_once(admin_client, create
     assert again.json()["data"]["id"] == first.json()["data"]["id"]
     assert PaymentMethod.objects.count() == 1
     assert len(gateway.payment_method_list(customer_id=data["stripeCustomerId"]).data) == 1
+
+
+
+def test_a_bank_account_stripe_refuses_is_a_validation_error_on_its_field(create, make_user):
+    """Our serializer catches bad routing numbers first; a service caller that skips it still gets
+    Stripe's refusal as a 422 on the request's field, never the account number."""
+    from customers.models import Customer
+    from customers.services import payment_method_add
+    from oracle_ledger.actors import Actor
+    from oracle_ledger.errors import ValidationFailedError
+
+    customer = Customer.objects.get(public_id=create()["id"])
+    method = {"type": "us_bank_account", "usBankAccount": {**BANK["usBankAccount"], "routingNumber": "123456789"}}
+    with pytest.raises(ValidationFailedError) as exc:
+        payment_method_add(actor=Actor.for_user(make_user("admin")), customer=customer, method=method)
+    assert [d["field"] for d in exc.value.details] == ["usBankAccount.routingNumber"]
+    assert "000123456789" not in str(exc.value.details)
+    assert not PaymentMethod.objects.exists()
