@@ -10,7 +10,6 @@ urlpatterns = [
     path("api/schema", SpectacularJSONAPIView.as_view(), name="schema"),
     path("api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
     path("api/auth/", include("identity.urls")),
-    path("api/v1/", include("customers.urls")),
     path("api/v1/", include("audit.urls")),
     path("api/v1/ledger/", include("ledger.urls")),
     path("api/v1/", include("customers.urls")),

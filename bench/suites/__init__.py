@@ -3,6 +3,5 @@
 import bench.suites.customers  # noqa: F401  (issue 6: customer create, search over a million)
 import bench.suites.ledger  # noqa: F401  (issue 5: trial balance, account balances)
 import bench.suites.payments  # noqa: F401  (issue 7: card payment create, list over a million)
-import bench.suites.customers  # noqa: F401  (issue 6: customer create, search over a million)
 from bench.suites import platform  # noqa: F401
 from bench.suites import webhooks  # noqa: F401  (issue 8: signed events acknowledged per second)
