@@ -46,6 +46,17 @@ class Load:
 
 
 @dataclass
+class Measured:
+    """A benchmark measured end to end in-process rather than over HTTP (e.g. a payroll run
+    processed by Celery workers): `run()` does the work and returns the figures (at least
+    `seconds` and `rps`); the `baseline` load against the server is measured just before it, so
+    the printed line has the same shape and `ratio_rps` as an HTTP benchmark."""
+
+    run: Callable[[], dict]
+    baseline: Load
+
+
+@dataclass
 class Context:
     base_url: str = ""
     env: dict[str, str] = field(default_factory=dict)
@@ -240,8 +251,12 @@ def main(argv: list[str]) -> int:
         ctx.base_url = server.base_url
         for bench in selected:
             load = bench.prepare(ctx)
-            baseline = run_load(server.port, baseline_load(load))
-            result = run_load(server.port, load)
+            if isinstance(load, Measured):
+                baseline = run_load(server.port, load.baseline)
+                result = load.run()
+            else:
+                baseline = run_load(server.port, baseline_load(load))
+                result = run_load(server.port, load)
             line = {
                 "benchmark": bench.name, **result,
                 "baseline": {"endpoint": "GET /api/health", **baseline},
