@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from audit.services import audit_record
 from direct_deposit.exceptions import DirectDepositStripeUnavailableError, RecipientNotVerifiedError
-from direct_deposit.models import Payout, PayrollRunLine, Recipient, RecipientBankAccount, statuses_before
+from direct_deposit.models import (
+    Payout,
+    PayrollRun,
+    PayrollRunLine,
+    Recipient,
+    RecipientBankAccount,
+    statuses_before,
+)
 from ledger import clock
 from ledger.models import EntryKind, JournalEntry
 from ledger.services import payroll_payout_failure_post, payroll_payout_post, stripe_fee_post
@@ -226,6 +233,9 @@ def payout_status_advance(*, payout: Payout, stripe_payout: dict[str, Any], acto
         if moved:
             if status in (Payout.Status.FAILED, Payout.Status.CANCELED):
                 _line_result(payout, PayrollRunLine.Result.FAILED, changes["failure_reason"])
+                # A payout can fail days after its run completed (the bank returns it).
+                PayrollRun.objects.filter(pk=payout.payroll_run_id or 0, status=PayrollRun.Status.COMPLETED).update(
+                    status=PayrollRun.Status.COMPLETED_WITH_FAILURES, updated_at=timezone.now())
             audit_record(actor=actor, action=f"payout.{status}", target_type="dd_payout",
                          target_id=payout.public_id, organization=payout.organization,
                          outcome="failure" if status == Payout.Status.FAILED else "success",

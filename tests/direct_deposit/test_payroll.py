@@ -179,3 +179,22 @@ def test_a_csv_upload_is_refused_to_a_role_that_may_not_pay(make_user, make_reci
     client.force_login(make_user("accountant", is_staff=True))
     upload(client, f"employeeId,amount\n{make_recipient()['employeeId']},1000\n")
     assert PayrollRun.objects.count() == 0
+
+
+def test_a_payout_that_fails_after_its_run_completed_marks_the_line_and_the_run(admin_client, make_recipient, fund):
+    from tests.direct_deposit.test_payouts import deliver_payout_events
+    from tests.stripe_sandbox.connect_helpers import advance
+
+    good, closed = make_recipient(), make_recipient(account_number="000111111113")
+    fund(10_000)
+    run = PayrollRun.objects.get(public_id=admin_client.post(RUNS, run_body([good, closed]), format="json")
+                                 .json()["data"]["id"])
+    payroll_run_batch_process(run=run)
+    assert PayrollRun.objects.get(pk=run.pk).status == "completed"
+    advance(5)
+    for payout in Payout.objects.filter(payroll_run=run):
+        deliver_payout_events(payout)
+    body = admin_client.get(f"{RUNS}/{run.public_id}").json()["data"]
+    assert body["status"] == "completed_with_failures"
+    assert [(line["line"], line["result"]) for line in body["failedLines"]] == [(2, "failed")]
+    assert "closed" in body["failedLines"][0]["error"]

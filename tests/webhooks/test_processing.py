@@ -32,11 +32,16 @@ def test_an_unknown_event_type_is_stored_as_ignored(api_client):
     assert row.processed_at is not None
 
 
-def test_a_type_whose_owning_app_has_not_landed_is_ignored_with_a_note_for_its_replay(api_client):
-    row = stored(api_client, "payout.paid", {"id": "po_1", "object": "payout"})
+def test_a_type_whose_owning_app_has_not_landed_is_ignored_with_a_note_for_its_replay(api_client, monkeypatch):
+    # Every type issue 8 listed has its owner by now (direct deposit took payout.* last): a made-up
+    # type awaiting a made-up owner keeps the note's path tested.
+    from webhooks import registry
+
+    monkeypatch.setitem(registry.AWAITING_OWNER, "issuing_card.updated", "issuing (a later issue)")
+    row = stored(api_client, "issuing_card.updated", {"id": "ic_1", "object": "issuing.card"})
     process(row.pk)
     row.refresh_from_db()
-    assert row.status == "ignored" and "owned by direct deposit (issue 10)" in row.note
+    assert row.status == "ignored" and "owned by issuing (a later issue)" in row.note
 
 
 def test_a_handler_result_is_recorded_with_its_organization(api_client, org):
