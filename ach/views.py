@@ -3,6 +3,7 @@ serialise (STYLE §3). Every POST honours Idempotency-Key (DESIGN §5)."""
 
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,6 +16,7 @@ from oracle_ledger.api.permissions import Capability
 
 READ, CREATE = Capability.PAYMENTS_READ, Capability.PAYMENTS_CREATE
 TAGS = ["ach"]
+OBJECT = OpenApiTypes.OBJECT
 
 
 def _request_key(request) -> tuple[str, str]:
@@ -30,13 +32,15 @@ def _request_key(request) -> tuple[str, str]:
 class AchPaymentListCreateView(APIView):
     required_capability = {"GET": READ, "POST": CREATE}
 
-    @extend_schema(summary="List ACH payments (page pagination)", tags=TAGS)
+    @extend_schema(summary="List ACH payments (page pagination)", tags=TAGS, operation_id="ach_payments_list",
+                   responses={200: OBJECT})
     def get(self, request):
         qs = selectors.ach_payment_list(actor=request.actor, params=request.query_params)
         return Response(page_paginate(request.query_params, qs, key="achPayments",
                                       serialize=serializers.ach_payment_list_item))
 
-    @extend_schema(request=serializers.AchPaymentCreateInput, summary="Create an ACH debit", tags=TAGS)
+    @extend_schema(request=serializers.AchPaymentCreateInput, summary="Create an ACH debit", tags=TAGS,
+                   operation_id="ach_payments_create", responses={200: OBJECT})
     @idempotent
     def post(self, request):
         form = serializers.AchPaymentCreateInput(data=request.data)
@@ -57,7 +61,8 @@ class AchPaymentListCreateView(APIView):
 class AchPaymentDetailView(APIView):
     required_capability = READ
 
-    @extend_schema(summary="Retrieve an ACH payment", tags=TAGS)
+    @extend_schema(summary="Retrieve an ACH payment", tags=TAGS, operation_id="ach_payments_retrieve",
+                   responses={200: OBJECT})
     def get(self, request, payment_id: str):
         return Response(serializers.ach_payment_data(selectors.ach_payment_get(actor=request.actor,
                                                                                public_id=payment_id)))
@@ -66,7 +71,8 @@ class AchPaymentDetailView(APIView):
 class AchReturnListView(APIView):
     required_capability = READ
 
-    @extend_schema(summary="The returns of an ACH payment", tags=TAGS)
+    @extend_schema(summary="The returns of an ACH payment", tags=TAGS, operation_id="ach_payments_returns_list",
+                   responses={200: OBJECT})
     def get(self, request, payment_id: str):
         payment = selectors.ach_payment_get(actor=request.actor, public_id=payment_id)
         return Response({"returns": [serializers.ach_return_data(r) for r in selectors.ach_return_list(
@@ -77,7 +83,7 @@ class AchPaymentRetryView(APIView):
     required_capability = CREATE
 
     @extend_schema(request=serializers.AchPaymentRetryInput, summary="Re-present a debit returned R01/R09",
-                   tags=TAGS)
+                   tags=TAGS, operation_id="ach_payments_retry", responses={200: OBJECT})
     @idempotent
     def post(self, request, payment_id: str):
         payment = selectors.ach_payment_get(actor=request.actor, public_id=payment_id, capability=CREATE)
