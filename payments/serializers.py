@@ -13,13 +13,14 @@ from payments import validation
 from payments.models import Payment, Refund
 
 
-class StrictAmountField(serializers.Field):
+class StrictAmountField(serializers.IntegerField):
     """An integer number of cents, and nothing that merely looks like one: DRF's IntegerField
-    would take "2599" and 2599.0, and money must never pass through a float or a string."""
+    would take "2599" and 2599.0, and money must never pass through a float or a string. (An
+    IntegerField subclass so the OpenAPI schema says integer.)"""
 
     def __init__(self, *, minimum: int = 1, **kwargs):
         self.minimum = minimum
-        super().__init__(**kwargs)
+        super().__init__(min_value=minimum, max_value=validation.MAXIMUM_AMOUNT_CENTS, **kwargs)
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
@@ -53,7 +54,7 @@ class PaymentCreateInput(serializers.Serializer):
     metadata = MetadataField(required=False, default=dict)
     statementDescriptor = serializers.CharField(required=False, allow_blank=True, default="",  # noqa: N815
                                                 trim_whitespace=False, validators=[_statement_descriptor])
-    receiptEmail = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")  # noqa: N815
+    receiptEmail = serializers.EmailField(max_length=254, required=False, allow_blank=True)  # noqa: N815
 
     def validate_currency(self, value: str) -> str:
         if value not in validation.MINIMUM_AMOUNT_CENTS:

@@ -47,7 +47,7 @@ class PaymentListCreateView(APIView):
         payment = services.payment_create(
             actor=request.actor, customer=customer, payment_method=pm, amount_cents=args["amount"],
             currency=args["currency"], description=args["description"],
-            statement_descriptor=args["statementDescriptor"], receipt_email=args["receiptEmail"],
+            statement_descriptor=args["statementDescriptor"], receipt_email=args.get("receiptEmail", ""),
             metadata=args["metadata"], confirm=args["confirm"], request_key=request_key,
             request_fingerprint=fingerprint)
         return Response(serializers.payment_data(payment))  # the guide answers 200 here

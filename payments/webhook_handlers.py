@@ -6,11 +6,12 @@ only forward: the handler re-reads the intent from Stripe (events arrive late an
 so an old event carries the current state and changes nothing. A payment is found by the
 `paymentId` our create call put in the intent's metadata (the event can arrive before the create
 call's answer is stored), else by the intent id. Objects that are not ours are recorded as
-ignored. The handlers call Stripe, so they run their own short transactions (atomic=False)."""
+ignored. The handlers call Stripe, so they run their own short transactions (atomic=False).
+PaymentIntents and charges of ACH debits raise the same types: those handlers are `shared=True`
+and raise EventIgnored for intents that are not card payments of ours, so the ACH app's run too."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -36,23 +37,8 @@ def _payment_for_intent(intent_id: str | None, metadata: dict[str, Any] | None =
     return payment
 
 
-# The registry takes one handler per event type, and other apps' PaymentIntents (ACH debits) raise
-# the same payment_intent.* / charge.* events: such an app appends `fn(event, obj) -> Organization`
-# here; it is asked, in order, about every intent that is not a card payment of ours, and raises
-# EventIgnored when the intent is not its own either.
-OTHER_INTENT_HANDLERS: list[Callable[..., Any]] = []
-
-
-def _sync(intent_id: str, metadata: dict[str, Any] | None, *, event=None, obj=None):
-    try:
-        payment = _payment_for_intent(intent_id, metadata)
-    except EventIgnored:
-        for other in OTHER_INTENT_HANDLERS:
-            try:
-                return other(event=event, obj=obj)
-            except EventIgnored:
-                continue
-        raise
+def _sync(intent_id: str, metadata: dict[str, Any] | None):
+    payment = _payment_for_intent(intent_id, metadata)  # EventIgnored: maybe another app's (ACH)
     current = gateway.payment_intent_retrieve(intent_id).to_dict()
     payment_status_advance(payment=payment, outcome=outcome_from_intent(current),
                            actor=Actor.stripe(organization=payment.organization))
@@ -60,16 +46,16 @@ def _sync(intent_id: str, metadata: dict[str, Any] | None, *, event=None, obj=No
 
 
 @handles("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.processing",
-         "payment_intent.canceled", atomic=False)
+         "payment_intent.canceled", atomic=False, shared=True)
 def payment_intent_changed(*, event, obj: dict[str, Any]):
-    return _sync(obj["id"], obj.get("metadata"), event=event, obj=obj)
+    return _sync(obj["id"], obj.get("metadata"))
 
 
-@handles("charge.succeeded", "charge.failed", atomic=False)
+@handles("charge.succeeded", "charge.failed", atomic=False, shared=True)
 def charge_changed(*, event, obj: dict[str, Any]):
     if not obj.get("payment_intent"):
         raise EventIgnored(f"Charge {obj['id']} has no PaymentIntent.")
-    return _sync(obj["payment_intent"], obj.get("metadata"), event=event, obj=obj)
+    return _sync(obj["payment_intent"], obj.get("metadata"))
 
 
 @handles("refund.created", "refund.updated", atomic=False)
