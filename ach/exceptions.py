@@ -9,7 +9,8 @@ from oracle_ledger.errors import DomainError, ValidationFailedError
 
 
 class AchRuleError(DomainError):
-    http_status = 422
+    # Never raised itself; the code keeps the code -> status table consistent (422 as the guide's).
+    code, http_status = "VALIDATION_ERROR", 422
 
 
 class AchAccountClosedError(AchRuleError):
