@@ -12,8 +12,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from audit.services import audit_record
 from direct_deposit.models import Payout, PayrollRun, PayrollRunLine, Recipient, RecipientBankAccount
-from direct_deposit.services import payroll_run_dispatch, payroll_run_progress, payroll_run_submit
+from direct_deposit.services import payroll_run_progress, payroll_run_submit
 from direct_deposit.services.payroll_csv import payroll_csv_parse
 from direct_deposit.services.recipients import recipient_bank_data_viewed
 from oracle_ledger.api.authentication import actor_for
@@ -162,8 +163,12 @@ class PayrollRunAdmin(OrgScopedAdmin):
     def resume(self, request, queryset):
         if not self._may_create(request):
             return
+        from direct_deposit.tasks import payroll_run_resume_task
+
         for run in queryset:
-            payroll_run_dispatch(run=run)
+            audit_record(actor=actor_for(request), action="payroll_run.resume_requested", target_type="dd_payroll_run",
+                         target_id=run.public_id, organization=run.organization, request=request)
+            payroll_run_resume_task.delay(run_id=run.pk)
         self.message_user(request, f"{queryset.count()} run(s) handed to the workers.")
 
     def _may_create(self, request) -> bool:

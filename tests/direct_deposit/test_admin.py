@@ -39,3 +39,19 @@ def test_payouts_are_listed_with_filters(staff, make_recipient, pay):
         assert response.status_code == 200, query
     assert payout.public_id in staff.get("/admin/direct_deposit/payout/?status__exact=pending").content.decode()
     assert payout.public_id not in staff.get("/admin/direct_deposit/payout/?status__exact=paid").content.decode()
+
+
+def test_resume_is_audited_and_refused_to_roles_that_may_not_pay(staff, make_user, make_recipient, admin_client):
+    from direct_deposit.models import PayrollRun
+
+    recipient = make_recipient()
+    admin_client.post("/api/v1/direct-deposit/payroll-runs", {
+        "payrollId": "p-resume", "payouts": [{"recipientId": recipient["id"], "amount": 1_000}]}, format="json")
+    run = PayrollRun.objects.get()
+    action = {"action": "resume", "_selected_action": [run.pk]}
+    accountant = Client()
+    accountant.force_login(make_user("accountant", is_staff=True, is_superuser=True))
+    accountant.post("/admin/direct_deposit/payrollrun/", action)
+    assert not AuditEntry.objects.filter(action="payroll_run.resume_requested").exists()
+    assert staff.post("/admin/direct_deposit/payrollrun/", action).status_code == 302
+    assert AuditEntry.objects.filter(action="payroll_run.resume_requested", object_id=run.public_id).count() == 1
