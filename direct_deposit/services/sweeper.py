@@ -9,16 +9,20 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from audit.services import audit_record
 from direct_deposit.exceptions import DirectDepositStripeUnavailableError
-from direct_deposit.models import Payout, PayrollRun
+from direct_deposit.models import Payout, PayrollRun, Recipient, RecipientBankAccount
 from direct_deposit.services.payouts import payout_attempt_run
 from direct_deposit.services.payroll import payroll_run_dispatch, payroll_run_finish_if_done, stalled_runs
 from oracle_ledger.actors import Actor
 
 logger = logging.getLogger(__name__)
 BATCH = 200
+# A recipient still pending after this long lost its process between the row and Stripe's answer.
+RECIPIENT_PENDING_TIMEOUT = timedelta(minutes=15)
 
 
 def payout_attempts_sweep(*, older_than: timedelta | None = None) -> int:
@@ -45,4 +49,22 @@ def payout_attempts_sweep(*, older_than: timedelta | None = None) -> int:
     for run in PayrollRun.objects.filter(status=PayrollRun.Status.PROCESSING, updated_at__lt=cutoff):
         payroll_run_finish_if_done(run=run, actor=Actor.system(organization=run.organization,
                                                                name="direct-deposit-sweeper"))
+    recipients_pending_sweep()
     return done
+
+
+def recipients_pending_sweep(*, older_than: timedelta = RECIPIENT_PENDING_TIMEOUT) -> int:
+    """Remove recipients whose create never got Stripe's answer recorded, so their employeeId is
+    free again. The account number was never stored, so the create cannot be repeated; a Stripe
+    account made meanwhile is left orphaned (its metadata names the recipient id that never was)."""
+    removed = 0
+    for recipient in Recipient.objects.filter(sync_state=Recipient.SyncState.PENDING,
+                                              created_at__lt=timezone.now() - older_than)[:BATCH]:
+        with transaction.atomic():
+            RecipientBankAccount.objects.filter(recipient=recipient).delete()
+            if Recipient.objects.filter(pk=recipient.pk, sync_state=Recipient.SyncState.PENDING).delete()[0]:
+                removed += 1
+                audit_record(actor=Actor.system(organization=recipient.organization, name="direct-deposit-sweeper"),
+                             action="recipient.abandoned", target_type="dd_recipient", target_id=recipient.public_id,
+                             organization=recipient.organization, metadata={"employeeId": recipient.employee_id})
+    return removed

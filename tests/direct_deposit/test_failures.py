@@ -3,7 +3,7 @@ webhook) finishes it with the same keys, so the employee is paid exactly once (D
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -57,3 +57,23 @@ def test_a_payout_webhook_before_the_create_answer_is_recorded_finishes_the_payo
     assert (payout.attempt, payout.stripe_payout_id) == ("", obj["id"])
     assert payouts_of(recipient["stripeAccountId"]) == 1
     assert payout_attempts_sweep(older_than=timedelta(0)) == 0
+
+
+def test_a_recipient_whose_create_died_before_stripe_answered_frees_its_employee_id(admin_client, org, make_user):
+    from direct_deposit.models import Recipient
+    from direct_deposit.services.recipients import _pending_insert
+    from direct_deposit.services.sweeper import recipients_pending_sweep
+    from oracle_ledger.actors import Actor
+    from tests.direct_deposit.conftest import recipient_body
+
+    actor = Actor.for_user(make_user("admin"))
+    body = recipient_body()
+    fields = {"employee_id": body["employeeId"], "first_name": "A", "last_name": "B", "email": "a@example.com",
+              "phone": "+14155550123", "date_of_birth": date(1990, 1, 1),
+              "ssn_last4": "1234", "address": body["address"]}
+    _pending_insert(actor=actor, fields=fields, bank_accounts=body["bankAccounts"])  # then the process died
+    error(admin_client.post("/api/v1/direct-deposit/recipients", body, format="json"), 409, "RESOURCE_ALREADY_EXISTS")
+    assert recipients_pending_sweep(older_than=timedelta(hours=1)) == 0
+    assert recipients_pending_sweep(older_than=timedelta(0)) == 1
+    assert admin_client.post("/api/v1/direct-deposit/recipients", body, format="json").status_code == 201
+    assert Recipient.objects.filter(employee_id=body["employeeId"]).count() == 1
