@@ -123,3 +123,54 @@ def test_the_list_costs_a_fixed_number_of_queries(admin_client, org, django_asse
         AchPaymentFactory(customer=customer)
     with django_assert_max_num_queries(12):
         assert len(admin_client.get("/api/v1/ach-payments").json()["data"]["achPayments"]) == 20
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_the_guides_request_body_is_accepted_and_answered_in_the_guides_shape(today, make_bank_customer, debit):
+    customer, pm = make_bank_customer()
+    response = debit(customer, pm, description="Monthly subscription - November 2025", scheduledDate="2027-03-01",
+                     metadata={"invoiceId": "inv_67890", "subscriptionId": "sub_12345", "billingPeriod": "2025-11"},
+                     statementDescriptor="MONTHLY SUB", applicationFee=0)
+    assert response.status_code == 200, response.content
+    data = response.json()["data"]
+    assert {"id", "object", "amount", "currency", "status", "customer", "paymentMethod", "achDetails", "nextAction",
+            "createdAt"} <= set(data)
+    assert (data["object"], data["customer"], data["paymentMethod"], data["nextAction"]) == (
+        "payment_intent", customer, pm, None)
+    from stripe_sandbox import store
+
+    intent = store.get("payment_intent", data["stripePaymentIntentId"])
+    assert intent["metadata"]["invoiceId"] == "inv_67890" and intent["metadata"]["achPaymentId"] == data["id"]
+    assert intent["statement_descriptor"] == "MONTHLY SUB" and intent["payment_method_types"] == ["us_bank_account"]
+
+
+@pytest.mark.django_db(transaction=True, databases="__all__")
+def test_two_concurrent_retries_of_one_return_make_one_re_presentment(today, api_client, client_for,
+                                                                      make_bank_customer, debit):
+    import threading
+
+    from django.db import connection
+
+    from tests.ach.conftest import advance, deliver_all
+
+    customer, pm = make_bank_customer("insufficient_funds")
+    first = debit(customer, pm).json()["data"]["id"]
+    advance(7)
+    deliver_all(api_client)
+    clients = [client_for("admin"), client_for("admin")]
+    barrier, statuses = threading.Barrier(2), []
+
+    def retry(client):
+        try:
+            barrier.wait()
+            statuses.append(client.post(f"/api/v1/ach-payments/{first}/retry", {}, format="json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=retry, args=(c,)) for c in clients]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(statuses) == [200, 422]
+    assert AchPayment.objects.filter(represents__public_id=first).count() == 1 and stripe_intent_count() == 2
