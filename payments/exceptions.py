@@ -38,6 +38,6 @@ class PaymentBusyError(ResourceAlreadyExistsError):
 
 
 class PaymentRequestReusedError(ValidationFailedError):
-    """The Idempotency-Key of an unfinished payment came back with a different request."""
+    """The Idempotency-Key of an unfinished payment or refund came back with a different request."""
 
-    code, default_message = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used for a different payment."
+    code, default_message = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used for a different request."

@@ -142,6 +142,7 @@ class Refund(models.Model):
     # True until Stripe's answer is stored (DESIGN §6): the sweeper finishes it with the same key.
     attempt_open = models.BooleanField(default=True)
     request_key = models.CharField(max_length=400, blank=True, default="")
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="refunds_created")
     created_by_api_key_id = models.CharField(max_length=40, blank=True)

@@ -91,7 +91,8 @@ class PaymentRefundView(APIView):
         form = serializers.RefundCreateInput(data=request.data)
         form.is_valid(raise_exception=True)
         args = form.validated_data
+        request_key, fingerprint = _request_key(request)
         refund = services.payment_refund(actor=request.actor, payment=payment, amount_cents=args.get("amount"),
-                                         reason=args["reason"], metadata=args["metadata"],
-                                         request_key=_request_key(request)[0])
+                                         reason=args["reason"], metadata=args["metadata"], request_key=request_key,
+                                         request_fingerprint=fingerprint)
         return Response(serializers.refund_data(refund))

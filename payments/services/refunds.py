@@ -18,27 +18,36 @@ from audit.services import audit_record
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import StripeError
-from payments.exceptions import PaymentStateError, PaymentStripeUnavailableError, RefundTooLargeError
+from payments.exceptions import (
+    PaymentRequestReusedError,
+    PaymentStateError,
+    PaymentStripeUnavailableError,
+    RefundTooLargeError,
+)
 from payments.models import Payment, Refund
 from payments.services.status import refund_status_advance
 
 
 def payment_refund(*, actor: Actor, payment: Payment, amount_cents: int | None = None, reason: str = "",
-                   metadata: dict[str, Any] | None = None, request_key: str = "") -> Refund:
-    """Refund `amount_cents` (None: everything still refundable) of a succeeded payment."""
+                   metadata: dict[str, Any] | None = None, request_key: str = "",
+                   request_fingerprint: str = "") -> Refund:
+    """Refund `amount_cents` (None: everything still refundable) of a succeeded payment.
+    `request_key`: the API Idempotency-Key; a retry with it after an outage resumes the same refund."""
     refund = _refund_reserve(actor=actor, payment=payment, amount_cents=amount_cents, reason=reason,
-                             metadata=metadata or {}, request_key=request_key)
+                             metadata=metadata or {}, request_key=request_key, fingerprint=request_fingerprint)
     if not refund.attempt_open:
         return refund
     return refund_attempt_run(refund=refund, actor=actor)
 
 
 def _refund_reserve(*, actor: Actor, payment: Payment, amount_cents: int | None, reason: str,
-                    metadata: dict[str, Any], request_key: str) -> Refund:
+                    metadata: dict[str, Any], request_key: str, fingerprint: str) -> Refund:
     with transaction.atomic(durable=True):
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
         if request_key:  # a retry after an outage: the same refund, the same Stripe key
             existing = Refund.objects.filter(payment=locked, request_key=request_key).first()
+            if existing is not None and existing.request_fingerprint != fingerprint:
+                raise PaymentRequestReusedError(details={"refundId": existing.public_id})
             if existing is not None:
                 return existing
         _ensure_refundable(locked)
@@ -53,6 +62,7 @@ def _refund_reserve(*, actor: Actor, payment: Payment, amount_cents: int | None,
                                                     updated_at=timezone.now())
         refund = Refund.objects.create(
             payment=locked, amount_cents=amount, reason=reason, metadata=metadata, request_key=request_key,
+            request_fingerprint=fingerprint,
             created_by_id=actor.user_pk, created_by_api_key_id=actor.id if actor.type == Actor.API_KEY else "")
         audit_record(actor=actor, action="refund.requested", target_type="refund", target_id=refund.public_id,
                      organization=locked.organization, changes={

@@ -148,3 +148,25 @@ def test_refund_refused_by_stripe_gives_the_reservation_back(admin_client, pay, 
     assert payment.refunded_cents == 0
     assert Refund.objects.get().status == "failed"
     assert not JournalEntry.objects.filter(source_type="refund").exists()
+
+
+def test_refund_retried_with_the_same_key_completes_once(admin_client, pay):
+    paid = pay(amount=10_000).json()["data"]
+    url, key = f"/api/v1/payments/{paid['id']}/refund", {"Idempotency-Key": "refund-1"}
+    failures.inject(failures.CONNECTION, count=EVERY_TRY, path_prefix="/v1/refunds")
+    error(admin_client.post(url, {"amount": 3000}, format="json", headers=key), 502, "STRIPE_ERROR")
+    retried = admin_client.post(url, {"amount": 3000}, format="json", headers=key)
+    assert retried.status_code == 200, retried.content
+    assert Refund.objects.count() == 1 and Refund.objects.get().status == "succeeded"
+    assert Payment.objects.get(public_id=paid["id"]).refunded_cents == 3000
+
+
+def test_same_key_with_another_refund_body_after_an_outage_is_refused(admin_client, pay):
+    paid = pay(amount=10_000).json()["data"]
+    url, key = f"/api/v1/payments/{paid['id']}/refund", {"Idempotency-Key": "refund-2"}
+    failures.inject(failures.CONNECTION, count=EVERY_TRY, path_prefix="/v1/refunds")
+    error(admin_client.post(url, {"amount": 3000}, format="json", headers=key), 502, "STRIPE_ERROR")
+    error(admin_client.post(url, {"amount": 4000}, format="json", headers=key), 422, "IDEMPOTENCY_KEY_REUSED")
+    assert Refund.objects.count() == 1  # the first refund stays reserved; the sweeper finishes it
+    assert payment_attempts_sweep(older_than=timedelta(0)) == 1
+    assert Payment.objects.get(public_id=paid["id"]).refunded_cents == 3000
