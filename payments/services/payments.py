@@ -132,7 +132,7 @@ def payment_attempt_run(*, payment: Payment, actor: Actor) -> Payment:
         raise _declined(stored) from exc
     except gateway.StripeUnavailable as exc:
         raise PaymentStripeUnavailableError(details={
-            "stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message, "stripeType": "APIConnectionError",
+            "stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message, "stripeType": _stripe_type(exc),
             "paymentId": payment.public_id}) from exc
     except gateway.StripeRejected as exc:
         raise _rejected(payment, attempt, exc, actor) from exc
@@ -192,4 +192,9 @@ def _rejected(payment: Payment, attempt: str, exc: gateway.StripeRejected, actor
         return ValidationFailedError(exc.message, details=[{"field": field, "reason": exc.message, "value": None,
                                                             "paymentId": payment.public_id}])
     return StripeError(exc.message, details={"stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message,
-                                             "stripeType": "InvalidRequestError", "paymentId": payment.public_id})
+                                             "stripeType": _stripe_type(exc), "paymentId": payment.public_id})
+
+
+def _stripe_type(exc: gateway.GatewayError) -> str | None:
+    """The SDK's error class name the gateway recorded (APIConnectionError, APIError, ...)."""
+    return exc.details.get("stripeType") if isinstance(exc.details, dict) else None

@@ -89,12 +89,17 @@ def refund_attempt_run(*, refund: Refund, actor: Actor) -> Refund:
                 "paymentId": payment.public_id}).to_dict()
     except gateway.StripeUnavailable as exc:
         raise PaymentStripeUnavailableError(details={
-            "stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message, "stripeType": "APIConnectionError",
+            "stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message, "stripeType": _stripe_type(exc),
             "refundId": refund.public_id, "paymentId": payment.public_id}) from exc
     except gateway.GatewayError as exc:  # refused: nothing was refunded, the reservation goes back
         refund_status_advance(refund=refund, stripe_refund=None, actor=actor, failure=exc.message)
         raise StripeError(exc.message, details={
-            "stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message, "stripeType": "InvalidRequestError",
+            "stripeErrorCode": exc.stripe_code, "stripeMessage": exc.message, "stripeType": _stripe_type(exc),
             "refundId": refund.public_id, "paymentId": payment.public_id}) from exc
     stored, _ = refund_status_advance(refund=refund, stripe_refund=stripe_refund, actor=actor)
     return stored
+
+
+def _stripe_type(exc: gateway.GatewayError) -> str | None:
+    """The SDK's error class name the gateway recorded (APIConnectionError, APIError, ...)."""
+    return exc.details.get("stripeType") if isinstance(exc.details, dict) else None

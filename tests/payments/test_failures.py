@@ -32,6 +32,7 @@ def _assert_nothing_half_made(payment: Payment) -> None:
 def test_stripe_down_mid_way_then_retry_with_same_key_completes(pay, kind):
     failures.inject(kind, count=EVERY_TRY, path_prefix="/v1/payment_intents")
     err = error(pay(headers={"Idempotency-Key": "order-7"}), 502, "STRIPE_ERROR")
+    assert err["details"]["stripeType"] == {"connection": "APIConnectionError", "500": "APIError"}[kind]
     payment = Payment.objects.get(public_id=err["details"]["paymentId"])
     _assert_nothing_half_made(payment)
     assert stripe_intent_count() == 0
@@ -170,3 +171,15 @@ def test_same_key_with_another_refund_body_after_an_outage_is_refused(admin_clie
     assert Refund.objects.count() == 1  # the first refund stays reserved; the sweeper finishes it
     assert payment_attempts_sweep(older_than=timedelta(0)) == 1
     assert Payment.objects.get(public_id=paid["id"]).refunded_cents == 3000
+
+
+def test_the_beat_task_runs_the_sweeper(customer, org_actor, settings):
+    from payments.tasks import payment_attempts_sweep_task
+
+    settings.PAYMENT_ATTEMPT_SWEEP_AFTER = timedelta(0)
+    payment = _abandoned(customer, org_actor=org_actor)
+    assert payment_attempts_sweep_task.apply().get() == 1
+    payment.refresh_from_db()
+    assert payment.status == "succeeded"
+    assert "payments.tasks.payment_attempts_sweep_task" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
