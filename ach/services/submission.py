@@ -16,6 +16,7 @@ from ach import clock
 from ach.models import AchPayment
 from ach.services.lifecycle import ach_intent_apply
 from audit.services import audit_record
+from customers.models import PaymentMethod
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import StripeError, ValidationFailedError
@@ -32,6 +33,9 @@ def ach_payment_submit(*, payment: AchPayment, actor: Actor) -> AchPayment:
             "customer", "payment_method", "organization").get(pk=payment.pk)
         if current.status != AchPayment.Status.SCHEDULED or current.scheduled_date > clock.today():
             return current
+        reason = _not_debitable_reason(current)
+        if reason:  # changed since it was scheduled: it never reaches the bank
+            return _cancel(current, reason, actor)
         current.submit_started_at = clock.now()
         current.save(update_fields=["submit_started_at"])
     try:
@@ -43,6 +47,26 @@ def ach_payment_submit(*, payment: AchPayment, actor: Actor) -> AchPayment:
     except gateway.StripeRejected as exc:
         raise _rejected(current, exc, actor) from exc
     return ach_intent_apply(payment=current, intent=intent, actor=actor, source="submission")
+
+
+def _not_debitable_reason(payment: AchPayment) -> str:
+    """DESIGN §8: a deleted customer can no longer be debited; a bank account disabled by a return
+    (or detached) is not debited either."""
+    if not payment.customer.active:
+        return "The customer was deleted before the debit's date."
+    if payment.payment_method.status != PaymentMethod.Status.ACTIVE:
+        return f"The bank account is {payment.payment_method.status}: {payment.payment_method.disabled_reason}"[:500]
+    return ""
+
+
+def _cancel(payment: AchPayment, reason: str, actor: Actor) -> AchPayment:
+    """Inside the caller's transaction, the row locked."""
+    payment.status, payment.failure_message, payment.updated_at = AchPayment.Status.CANCELED, reason, clock.now()
+    payment.save(update_fields=["status", "failure_message", "updated_at"])
+    audit_record(actor=actor, action="ach_payment.canceled", target_type="ach_payment", target_id=payment.public_id,
+                 organization=payment.organization, changes={"status": {"from": "scheduled", "to": "canceled"}},
+                 metadata={"reason": reason})
+    return payment
 
 
 def _stripe_create(payment: AchPayment):

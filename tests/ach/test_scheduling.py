@@ -67,3 +67,15 @@ def test_a_debit_is_never_sent_before_its_day_even_when_asked_for_a_later_day(to
     assert ach_due_submit(today.replace(day=10)) == {}  # the hook's date never outruns "today"
     assert ach_payment_submit(payment=payment, actor=Actor.system()).status == "scheduled"
     assert stripe_intent_count() == 0
+
+
+def test_a_scheduled_debit_of_a_customer_deleted_meanwhile_is_canceled_not_sent(
+        today, admin_client, make_bank_customer, debit):
+    customer, pm = make_bank_customer()
+    payment_id = debit(customer, pm, scheduledDate="2027-03-02").json()["data"]["id"]
+    assert admin_client.delete(f"/api/v1/customers/{customer}").status_code == 200
+    advance(1)
+    payment = AchPayment.objects.get(public_id=payment_id)
+    assert payment.status == "canceled" and "deleted" in payment.failure_message
+    assert stripe_intent_count() == 0
+    assert AuditEntry.objects.filter(action="ach_payment.canceled", object_id=payment_id).count() == 1
