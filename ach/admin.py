@@ -9,10 +9,13 @@ from django.contrib import admin, messages
 
 from ach.models import AchPayment, AchReturn, ComplianceReviewCustomer
 from ach.services import ach_payment_retry
+from customers.services import customer_compliance_review_clear
 from oracle_ledger.api.authentication import actor_for
 from oracle_ledger.api.permissions import Capability, scope_of
 from oracle_ledger.errors import DomainError
 from payments.admin import format_cents
+
+REVIEWERS = ("admin", "compliance_officer")
 
 
 class _OrgScoped(admin.ModelAdmin):
@@ -96,6 +99,17 @@ class AchReturnAdmin(_OrgScoped):
 class ComplianceReviewAdmin(_OrgScoped):
     list_display = ["public_id", "first_name", "last_name", "email", "compliance_review_reason", "active"]
     search_fields = ["public_id", "email", "last_name"]
+    actions = ["clear_review"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(compliance_review_required=True)
+
+    @admin.action(description="Close the review (the disabled bank account stays disabled)")
+    def clear_review(self, request, queryset):
+        actor = actor_for(request)
+        if actor.role not in REVIEWERS:
+            self.message_user(request, "Only compliance officers and admins close reviews.", level=messages.ERROR)
+            return
+        for customer in queryset:
+            customer_compliance_review_clear(actor=actor, customer=customer, note="closed in the admin")
+        self.message_user(request, f"{queryset.count()} review(s) closed.")

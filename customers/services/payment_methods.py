@@ -216,3 +216,19 @@ def payment_method_disable(*, actor: Actor, pm: PaymentMethod, reason: str,
                          organization=customer.organization, metadata={"customerId": customer.public_id,
                                                                        "reason": reason})
     return current
+
+
+def customer_compliance_review_clear(*, actor: Actor, customer: Customer, note: str = "") -> Customer:
+    """Close a customer's compliance review (set by an unauthorized ACH return, above). The bank
+    account stays disabled: a new authorization means a new payment method. Safe to call twice."""
+    with transaction.atomic():
+        current = Customer.objects.select_for_update().get(pk=customer.pk)
+        if current.compliance_review_required:
+            reason = current.compliance_review_reason
+            current.compliance_review_required, current.compliance_review_reason = False, ""
+            current.save(update_fields=["compliance_review_required", "compliance_review_reason"])
+            audit_record(actor=actor, action="customer.compliance_review_cleared", target_type="customer",
+                         target_id=current.public_id, organization=current.organization,
+                         changes={"complianceReviewRequired": {"from": True, "to": False}},
+                         metadata={"reason": reason, "note": note[:500]})
+    return current

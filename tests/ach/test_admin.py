@@ -54,3 +54,14 @@ def test_the_re_present_action_uses_the_apis_limits(today, staff, api_client, ma
     assert "Already re-presented" in response.content.decode() and AchPayment.objects.count() == 2
     returns = staff.get("/admin/ach/achreturn/?rule_applied__exact=representable")
     assert returns.status_code == 200 and returns.context["cl"].result_count == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("role", "closes"), [("compliance_officer", True), ("admin", True), ("accountant", False)])
+def test_a_review_is_closed_by_compliance_or_admin_and_audited(make_user, client, org, role, closes):
+    client.force_login(make_user(role, is_staff=True, is_superuser=True))
+    flagged = CustomerFactory(organization=org, compliance_review_required=True, compliance_review_reason="R10")
+    client.post("/admin/ach/compliancereviewcustomer/", {"action": "clear_review", "_selected_action": [flagged.pk]})
+    flagged.refresh_from_db()
+    assert flagged.compliance_review_required is not closes
+    assert AuditEntry.objects.filter(action="customer.compliance_review_cleared").exists() is closes
