@@ -11,7 +11,7 @@ from oracle_ledger.api.permissions import Capability
 from tests.ach.factories import AchPaymentFactory
 from tests.ach.helpers import error, stripe_intent_count
 from tests.customers.factories import CustomerFactory
-from tests.identity.matrix import assert_access, roles_for
+from tests.identity.matrix import ACH_ENDPOINTS, assert_access, roles_for
 
 
 @pytest.fixture
@@ -174,3 +174,17 @@ def test_two_concurrent_retries_of_one_return_make_one_re_presentment(today, api
         t.join()
     assert sorted(statuses) == [200, 422]
     assert AchPayment.objects.filter(represents__public_id=first).count() == 1 and stripe_intent_count() == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("method", "path", "role", "allowed"), [
+    (method, path, role, allowed) for (method, path), cap in ACH_ENDPOINTS.items() for role, allowed in roles_for(cap)])
+def test_every_ach_endpoint_follows_the_role_matrix(client_for, rows, method, path, role, allowed):
+    """Past the permission check a request may still fail (an empty body is 422, `user` sees no
+    other user's debit: 404), but never with 403; without the capability it is always 403."""
+    url = path.replace("{id}", rows[2].public_id)
+    response = client_for(role).generic(method, url, "{}", content_type="application/json")
+    if allowed:
+        assert response.status_code != 403, response.content
+    else:
+        error(response, 403, "INSUFFICIENT_PERMISSIONS")

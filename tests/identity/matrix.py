@@ -49,3 +49,14 @@ def assert_access(response, allowed: bool, ok_status: int = 200) -> None:
     else:
         assert response.status_code == 403, response.content
         assert response.json()["error"]["code"] == "INSUFFICIENT_PERMISSIONS", response.content
+
+
+# ACH (issue 9): card payments' capabilities cover ACH (DESIGN §5). (method, path template) -> capability;
+# tests/ach/test_api.py walks every row for every role.
+ACH_ENDPOINTS: dict[tuple[str, str], Capability] = {
+    ("GET", "/api/v1/ach-payments"): Capability.PAYMENTS_READ,
+    ("POST", "/api/v1/ach-payments"): Capability.PAYMENTS_CREATE,
+    ("GET", "/api/v1/ach-payments/{id}"): Capability.PAYMENTS_READ,
+    ("GET", "/api/v1/ach-payments/{id}/returns"): Capability.PAYMENTS_READ,
+    ("POST", "/api/v1/ach-payments/{id}/retry"): Capability.PAYMENTS_CREATE,
+}
