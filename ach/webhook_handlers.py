@@ -54,3 +54,19 @@ def ach_charge_changed(*, event, obj: dict[str, Any]):
         intent = gateway.payment_intent_retrieve(obj["payment_intent"]).to_dict()
         ach_intent_apply(payment=payment, intent=intent, actor=actor, source="webhook")
     return payment.organization
+
+
+@handles("charge.dispute.created", atomic=False, shared=True)
+def ach_dispute_created(*, event, obj: dict[str, Any]):
+    """An ACH dispute is the customer telling their bank the debit was not authorized (NACHA R10
+    family); Stripe withdraws the funds and ACH disputes cannot be contested. We record it as an
+    unauthorized return: account disabled, customer flagged, settlement reversed."""
+    charge_id = obj.get("charge") if isinstance(obj.get("charge"), str) else (obj.get("charge") or {}).get("id")
+    if not charge_id:
+        raise EventIgnored(f"Dispute {obj['id']} names no charge.")
+    charge = gateway.charge_retrieve(charge_id).to_dict()
+    payment = _ours(charge.get("payment_intent"), charge.get("metadata"))
+    ach_return_record(payment=payment, charge_id=charge_id, failure_code="debit_not_authorized",
+                      message=f"Disputed by the customer ({obj.get('reason') or 'unknown reason'}), dispute {obj['id']}",
+                      actor=Actor.stripe(organization=payment.organization), source="webhook")
+    return payment.organization

@@ -100,3 +100,34 @@ def test_a_late_return_after_settlement_reverses_the_ledger_and_applies_the_rule
     assert reversal.reverses_id == settlement.pk
     assert sorted(line.amount_cents for line in reversal.lines.all()) == [-10000, 10000]
     assert Customer.objects.get(public_id=customer).compliance_review_required
+
+
+def test_an_ach_dispute_after_settlement_is_an_unauthorized_return(today, api_client, make_bank_customer, debit):
+    """The sandbox does not open disputes; this is the event Stripe sends (shape of its `dispute`),
+    signed and delivered to the endpoint like any other. The card payments' handler ignores it."""
+    import json
+
+    from stripe_sandbox.webhooks import sign
+    from tests.webhooks.helpers import SECRET, URL, event, process
+    from webhooks.models import WebhookEvent
+
+    customer, pm = make_bank_customer("succeeds")
+    payment_id = debit(customer, pm).json()["data"]["id"]
+    advance(4)
+    deliver_all(api_client)
+    payment = AchPayment.objects.get(public_id=payment_id)
+    evt = event("charge.dispute.created", {"id": "dp_test_1", "object": "dispute", "amount": 10000,
+                                           "charge": payment.stripe_charge_id, "currency": "usd",
+                                           "payment_intent": payment.stripe_payment_intent_id,
+                                           "reason": "debit_not_authorized", "status": "lost"})
+    payload = json.dumps(evt)
+    assert api_client.generic("POST", URL, payload, content_type="application/json",
+                              HTTP_STRIPE_SIGNATURE=sign(payload, SECRET)).status_code == 200
+    row = WebhookEvent.objects.get(stripe_event_id=evt["id"])
+    process(row.pk)
+    row.refresh_from_db()
+    assert row.status == "processed"
+    payment.refresh_from_db()
+    assert (payment.status, payment.return_code) == ("failed", "R10")
+    assert payment.returns.get().late and len(entries("ach_return")) == 1
+    assert Customer.objects.get(public_id=customer).compliance_review_required
