@@ -12,7 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from ach import clock, return_codes
-from ach.exceptions import AchInsufficientFundsError, AchNotRepresentableError
+from ach.exceptions import AchInsufficientFundsError, AchNotRepresentableError, AchRequestReusedError
 from ach.models import AchPayment
 from ach.services import rules
 from ach.services.submission import ach_payment_submit
@@ -20,7 +20,6 @@ from audit.services import audit_record
 from customers.models import Customer, PaymentMethod
 from customers.services import customer_ensure_chargeable
 from oracle_ledger.actors import Actor
-from oracle_ledger.api.idempotency import IdempotencyKeyReusedError
 
 
 @dataclass
@@ -57,7 +56,7 @@ def _existing_for_request(organization, request_key: str, fingerprint: str) -> A
         return None
     payment = AchPayment.objects.filter(organization=organization, request_key=request_key).first()
     if payment is not None and payment.request_fingerprint != fingerprint:
-        raise IdempotencyKeyReusedError(details={"achPaymentId": payment.public_id})
+        raise AchRequestReusedError(details={"achPaymentId": payment.public_id})
     return payment
 
 
