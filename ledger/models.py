@@ -31,8 +31,14 @@ class EntryKind(models.TextChoices):
     REFUND = "refund", "Refund"
     ACH_SETTLEMENT = "ach_settlement", "ACH payment settled"
     ACH_RETURN = "ach_return", "ACH return"
-    PAYROLL_PAYOUT = "payroll_payout", "Payroll payout"
-    PAYROLL_PAYOUT_FAILURE = "payroll_payout_failure", "Payroll payout failed (reversal)"
+    # A direct-deposit payout moves through payroll clearing: transfer in, then paid (expense) or
+    # transfer reversed (money back), each exactly once per payout.
+    PAYROLL_TRANSFER = "payroll_transfer", "Payroll transfer to an employee (into clearing)"
+    PAYROLL_PAID = "payroll_paid", "Payroll payout paid (expense out of clearing)"
+    PAYROLL_TRANSFER_REVERSAL = "payroll_transfer_reversal", "Payroll transfer reversed (failed payout)"
+    # Before clearing, expense was booked at the transfer; kept so entries posted then stay valid.
+    PAYROLL_PAYOUT = "payroll_payout", "Payroll payout (expense at transfer, before clearing)"
+    PAYROLL_PAYOUT_FAILURE = "payroll_payout_failure", "Payroll payout failed (reversal, before clearing)"
     BANK_PAYOUT = "bank_payout", "Stripe payout to bank"
     BANK_PAYOUT_FAILURE = "bank_payout_failure", "Stripe payout to bank failed (reversal)"
     STRIPE_TOPUP = "stripe_topup", "Top-up of the Stripe balance from the bank"

@@ -151,7 +151,8 @@ def _expand_into(node: Any, parts: list[str], account: str | None, path: str) ->
         raise StripeApiError(f"This property cannot be expanded ({path}).", param="expand")
     value = node[parts[0]]
     if isinstance(value, str):
-        found = find(value, account=account) or find(value, account=None)
+        # A platform transaction can name a connected account's object (the fee of its payout).
+        found = find(value, account=account) or find(value, account=None) or find_any(value)
         if found is None:
             raise StripeApiError(f"This property cannot be expanded ({path}).", param="expand")
         node[parts[0]] = value = found

@@ -28,7 +28,13 @@ from direct_deposit.models import (
 )
 from ledger import clock
 from ledger.models import EntryKind, JournalEntry
-from ledger.services import payroll_payout_failure_post, payroll_payout_post, stripe_fee_post
+from ledger.services import (
+    payroll_paid_post,
+    payroll_payout_failure_post,
+    payroll_transfer_post,
+    payroll_transfer_reversal_post,
+    stripe_fee_post,
+)
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import ValidationFailedError
@@ -121,17 +127,18 @@ def _transfer_step(payout: Payout, actor: Actor) -> None:
 
 
 def payout_transfer_record(*, payout: Payout, transfer_id: str, actor: Actor) -> bool:
-    """The money left our balance: store the transfer, post the payroll entry, open the payout step."""
+    """The money left our balance: store the transfer, move the amount into payroll clearing, open
+    the payout step."""
     with transaction.atomic():
         moved = Payout.objects.filter(pk=payout.pk, attempt=Payout.Attempt.TRANSFER).update(
             stripe_transfer_id=transfer_id, attempt=Payout.Attempt.PAYOUT, attempt_started_at=timezone.now(),
             updated_at=timezone.now())
         if moved:
-            payroll_payout_post(organization=payout.organization, source_type="dd_payout",
-                                source_id=payout.public_id, amount_cents=payout.amount_cents,
-                                currency=payout.currency, stripe_reference=transfer_id,
-                                description=f"Payroll payout {payout.public_id} to {payout.recipient.public_id}",
-                                actor=actor)
+            payroll_transfer_post(organization=payout.organization, source_type="dd_payout",
+                                  source_id=payout.public_id, amount_cents=payout.amount_cents,
+                                  currency=payout.currency, stripe_reference=transfer_id,
+                                  description=f"Payroll transfer {payout.public_id} to {payout.recipient.public_id}",
+                                  actor=actor)
             audit_record(actor=actor, action="payout.transferred", target_type="dd_payout",
                          target_id=payout.public_id, organization=payout.organization,
                          metadata={"stripeTransferId": transfer_id})
@@ -184,7 +191,7 @@ def _fail(payout: Payout, *, code: str, reason: str, actor: Actor, from_attempt:
 
 def _reverse_step(payout: Payout, actor: Actor) -> None:
     """After a failed or canceled payout the money is back on the connected account: reverse the
-    transfer so it is back in our balance, then reverse the payroll entry (exactly once)."""
+    transfer so it is back in our balance and out of payroll clearing (exactly once)."""
     reversal = gateway.transfer_reversal_create(
         payout.stripe_transfer_id, idempotency_key=f"dd-transfer-reversal:{payout.public_id}",
         description=f"Payout {payout.public_id} {payout.status}", metadata={"payoutId": payout.public_id}).to_dict()
@@ -192,14 +199,25 @@ def _reverse_step(payout: Payout, actor: Actor) -> None:
         moved = Payout.objects.filter(pk=payout.pk, attempt=Payout.Attempt.REVERSE).update(
             stripe_transfer_reversal_id=reversal["id"], attempt="", attempt_started_at=None,
             updated_at=timezone.now())
-        entry = JournalEntry.objects.filter(organization=payout.organization, source_type="dd_payout",
-                                            source_id=payout.public_id, kind=EntryKind.PAYROLL_PAYOUT).first()
+        entry = _transfer_entry(payout)
         if moved and entry is not None:
-            payroll_payout_failure_post(payout_entry=entry, stripe_reference=reversal["id"], actor=actor,
-                                        reason=f"payout {payout.status}: {payout.failure_code or 'canceled'}")
+            if entry.kind == EntryKind.PAYROLL_TRANSFER:
+                payroll_transfer_reversal_post(transfer_entry=entry, stripe_reference=reversal["id"], actor=actor)
+            else:
+                payroll_payout_failure_post(payout_entry=entry, stripe_reference=reversal["id"], actor=actor,
+                                            reason=f"payout {payout.status}: {payout.failure_code or 'canceled'}")
             audit_record(actor=actor, action="payout.transfer_reversed", target_type="dd_payout",
                          target_id=payout.public_id, organization=payout.organization,
                          metadata={"stripeTransferReversalId": reversal["id"]})
+
+
+def _transfer_entry(payout: Payout) -> JournalEntry | None:
+    """The entry of the payout's transfer: PAYROLL_TRANSFER (into clearing), or PAYROLL_PAYOUT for a
+    payout transferred before clearing existed (expense already booked then)."""
+    return (JournalEntry.objects.filter(organization=payout.organization, source_type="dd_payout",
+                                        source_id=payout.public_id,
+                                        kind__in=(EntryKind.PAYROLL_TRANSFER, EntryKind.PAYROLL_PAYOUT))
+            .order_by("id").first())
 
 
 def _line_result(payout: Payout, result: str, error: str) -> None:
@@ -231,6 +249,8 @@ def payout_status_advance(*, payout: Payout, stripe_payout: dict[str, Any], acto
         moved = Payout.objects.filter(pk=payout.pk, status__in=statuses_before(status)).exclude(
             attempt__in=(Payout.Attempt.TRANSFER, Payout.Attempt.PAYOUT)).update(**changes)
         if moved:
+            if status == Payout.Status.PAID:
+                _expense_recognise(payout, actor=actor)
             if status in (Payout.Status.FAILED, Payout.Status.CANCELED):
                 _line_result(payout, PayrollRunLine.Result.FAILED, changes["failure_reason"])
                 # A payout can fail days after its run completed (the bank returns it).
@@ -246,6 +266,15 @@ def payout_status_advance(*, payout: Payout, stripe_payout: dict[str, Any], acto
     if stored.attempt == Payout.Attempt.REVERSE:
         stored = payout_attempt_run(payout=stored, actor=actor)
     return stored, bool(moved)
+
+
+def _expense_recognise(payout: Payout, *, actor: Actor) -> None:
+    """The employee's bank has the wage: it leaves payroll clearing as expense. A payout booked
+    before clearing existed already carries its expense."""
+    entry = _transfer_entry(payout)
+    if entry is not None and entry.kind == EntryKind.PAYROLL_TRANSFER:
+        payroll_paid_post(transfer_entry=entry, actor=actor,
+                          description=f"Payroll paid {payout.public_id} to {payout.recipient.public_id}")
 
 
 def _sandbox_now() -> dt.datetime:

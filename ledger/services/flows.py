@@ -1,7 +1,7 @@
 """The postings of DESIGN §7, one small function per money flow. Each names its kind, is exactly
 once per (source object, kind), and must run in the caller's transaction with the state change
 it records. `stripe_reference` is the id of the Stripe object whose balance transaction the entry
-mirrors (charge `ch_…`, refund `re_…`, transfer `tr_…`, payout `po_…`): reconciliation matches
+mirrors (charge `ch_…`, refund `re_…`, transfer `tr_…`, transfer reversal `trr_…`, payout `po_…`): reconciliation matches
 on it, comparing Stripe's `amount`/`fee` with the entry's Stripe-balance lines plus its fee line.
 
 Signs: debits positive, credits negative. Fees are what Stripe keeps, in cents."""
@@ -13,12 +13,14 @@ from datetime import date as Date
 from ledger.chart import (
     ACH_RETURNS,
     OPERATING_BANK,
+    PAYROLL_CLEARING,
     PAYROLL_EXPENSE,
     PROCESSING_FEES,
     REFUNDS,
     SALES_REVENUE,
     STRIPE_BALANCE,
 )
+from ledger.exceptions import InvalidEntryError
 from ledger.models import EntryKind, JournalEntry
 from ledger.services.posting import journal_entry_post, journal_entry_reverse
 from oracle_ledger.actors import Actor
@@ -78,25 +80,77 @@ def ach_return_post(*, organization, source_type: str, source_id: str, amount_ce
                (STRIPE_BALANCE, -(amount_cents - fee_refunded_cents))])
 
 
-def payroll_payout_post(*, organization, source_type: str, source_id: str, amount_cents: int, currency: str,
-                        stripe_reference: str, fee_cents: int = 0, description: str = "",
-                        date: Date | None = None, actor: Actor | None = None) -> JournalEntry:
-    """Kind PAYROLL_PAYOUT, posted when the money leaves our Stripe balance for the employee
-    (the transfer to their connected account, `tr_…`). Payroll expense +amount, processing fees
-    +fee, Stripe balance −(amount + fee)."""
+def payroll_transfer_post(*, organization, source_type: str, source_id: str, amount_cents: int, currency: str,
+                          stripe_reference: str, description: str = "", date: Date | None = None,
+                          actor: Actor | None = None) -> JournalEntry:
+    """Kind PAYROLL_TRANSFER, posted when the money leaves our Stripe balance for the employee's
+    connected account (the transfer, `tr_…`). Payroll clearing +amount, Stripe balance −amount: the
+    wage is owed-and-in-flight until the payout to the bank is paid or fails."""
     return journal_entry_post(
-        organization=organization, kind=EntryKind.PAYROLL_PAYOUT, source_type=source_type, source_id=source_id,
-        description=description or f"Payroll payout {stripe_reference}", currency=currency, date=date,
+        organization=organization, kind=EntryKind.PAYROLL_TRANSFER, source_type=source_type, source_id=source_id,
+        description=description or f"Payroll transfer {stripe_reference}", currency=currency, date=date,
         stripe_reference=stripe_reference, actor=actor,
-        lines=[(PAYROLL_EXPENSE, amount_cents), *_fee_line(fee_cents), (STRIPE_BALANCE, -(amount_cents + fee_cents))])
+        lines=[(PAYROLL_CLEARING, amount_cents), (STRIPE_BALANCE, -amount_cents)])
+
+
+def payroll_paid_post(*, transfer_entry: JournalEntry, description: str = "", date: Date | None = None,
+                      actor: Actor | None = None) -> JournalEntry:
+    """Kind PAYROLL_PAID, posted when the employee's bank has the money (`payout.paid`): payroll
+    expense +amount, payroll clearing −amount, for the amount `transfer_entry` put into clearing.
+    No `stripe_reference`: the payout moves the connected account's balance, not ours (its 25-cent
+    fee on ours is a STRIPE_FEE entry). Refused once the transfer was reversed."""
+    amount = _cleared_amount(transfer_entry)
+    _refuse_if_posted(transfer_entry, EntryKind.PAYROLL_TRANSFER_REVERSAL, "paid")
+    return journal_entry_post(
+        organization=transfer_entry.organization, kind=EntryKind.PAYROLL_PAID,
+        source_type=transfer_entry.source_type, source_id=transfer_entry.source_id,
+        description=description or f"Payroll paid ({transfer_entry.stripe_reference})",
+        currency=_currency(transfer_entry), date=date, actor=actor,
+        lines=[(PAYROLL_EXPENSE, amount), (PAYROLL_CLEARING, -amount)])
+
+
+def payroll_transfer_reversal_post(*, transfer_entry: JournalEntry, stripe_reference: str, description: str = "",
+                                   date: Date | None = None, actor: Actor | None = None) -> JournalEntry:
+    """Kind PAYROLL_TRANSFER_REVERSAL, posted when a failed or canceled payout's transfer is
+    reversed (`trr_…`): Stripe balance +amount, payroll clearing −amount, linked to the transfer
+    entry by `reverses`. Refused once the payout was paid (no expense is recognised for it)."""
+    amount = _cleared_amount(transfer_entry)
+    _refuse_if_posted(transfer_entry, EntryKind.PAYROLL_PAID, "reversed")
+    return journal_entry_post(
+        organization=transfer_entry.organization, kind=EntryKind.PAYROLL_TRANSFER_REVERSAL,
+        source_type=transfer_entry.source_type, source_id=transfer_entry.source_id,
+        description=description or f"Payroll transfer reversed {stripe_reference}",
+        currency=_currency(transfer_entry), date=date, stripe_reference=stripe_reference,
+        reverses=transfer_entry, actor=actor,
+        lines=[(STRIPE_BALANCE, amount), (PAYROLL_CLEARING, -amount)])
+
+
+def _cleared_amount(transfer_entry: JournalEntry) -> int:
+    if transfer_entry.kind != EntryKind.PAYROLL_TRANSFER:
+        raise InvalidEntryError("Only a payroll transfer entry leaves payroll clearing.", details=[
+            {"field": "transferEntry", "reason": "Must be a payroll_transfer entry", "value": transfer_entry.kind}])
+    return transfer_entry.lines.get(account__code=PAYROLL_CLEARING).amount_cents
+
+
+def _currency(entry: JournalEntry) -> str:
+    return entry.lines.values_list("currency", flat=True).first()
+
+
+def _refuse_if_posted(transfer_entry: JournalEntry, other_kind: str, verb: str) -> None:
+    """A payout ends either paid or reversed; both would leave clearing off by the amount."""
+    if JournalEntry.objects.filter(organization_id=transfer_entry.organization_id, kind=other_kind,
+                                   source_type=transfer_entry.source_type,
+                                   source_id=transfer_entry.source_id).exists():
+        raise InvalidEntryError(f"Payroll {transfer_entry.source_id} already has a {other_kind} entry; "
+                                f"it cannot also be {verb}.", details=[
+            {"field": "kind", "reason": f"{other_kind} already posted for this source", "value": transfer_entry.source_id}])
 
 
 def payroll_payout_failure_post(*, payout_entry: JournalEntry, reason: str, stripe_reference: str,
                                 date: Date | None = None, actor: Actor | None = None) -> JournalEntry:
-    """Kind PAYROLL_PAYOUT_FAILURE: the payout entry reversed line by line, once the money is back
-    in our balance. `stripe_reference` is the transfer reversal (`trr_…`) that brought it back, or
-    "" when nothing moved at Stripe (a failed payout of a connected account returns the money to
-    that account, not to ours)."""
+    """Kind PAYROLL_PAYOUT_FAILURE, only for a payout booked before payroll clearing existed (kind
+    PAYROLL_PAYOUT, expense at the transfer): that entry reversed line by line when its transfer
+    is reversed (`trr_…`)."""
     return journal_entry_reverse(entry=payout_entry, kind=EntryKind.PAYROLL_PAYOUT_FAILURE, reason=reason,
                                  stripe_reference=stripe_reference, date=date, actor=actor)
 

@@ -43,7 +43,8 @@ def test_a_lost_answer_after_stripe_paid_out_is_finished_with_the_same_keys(make
     payout.refresh_from_db()
     assert payout.attempt == "" and payouts_of(recipient["stripeAccountId"]) == 1
     assert transfers_to(recipient["stripeAccountId"]) == 1
-    assert JournalEntry.objects.filter(source_id=payout.public_id, kind=EntryKind.PAYROLL_PAYOUT).count() == 1
+    assert JournalEntry.objects.filter(source_id=payout.public_id, kind=EntryKind.PAYROLL_TRANSFER).count() == 1
+    assert JournalEntry.objects.filter(source_id=payout.public_id, kind=EntryKind.STRIPE_FEE).count() == 1
 
 
 def test_a_payout_webhook_before_the_create_answer_is_recorded_finishes_the_payout_once(make_recipient, pay):

@@ -4,12 +4,18 @@ through the sandbox clock, fees, the ledger, and every payout failure outcome (i
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 import pytest
 
 from audit.models import AuditEntry
 from direct_deposit.models import Payout
-from ledger.models import EntryKind, JournalEntry
+from direct_deposit.services import payout_attempts_sweep, payout_status_advance
+from ledger import chart
+from ledger import clock as ledger_clock
+from ledger.models import EntryKind, JournalEntry, JournalLine
+from ledger.selectors import trial_balance
+from oracle_ledger.actors import Actor
 from stripe_sandbox import clock
 from stripe_sandbox.resources.external_accounts import PAYOUT_OUTCOMES
 from stripe_sandbox.resources.payouts import FAILURE_MESSAGES
@@ -31,12 +37,16 @@ def deliver_payout_events(payout: Payout) -> None:
 
 
 def entries(payout_id: str, kind: str) -> int:
-    source = JournalEntry.objects.filter(source_type="dd_payout", source_id=payout_id, kind=EntryKind.PAYROLL_PAYOUT)
-    if kind == EntryKind.PAYROLL_PAYOUT:
-        return source.count()
-    if kind == EntryKind.STRIPE_FEE:
-        return JournalEntry.objects.filter(source_id=payout_id, kind=kind).count()
-    return JournalEntry.objects.filter(kind=kind, reverses__in=source).count()
+    return JournalEntry.objects.filter(source_type="dd_payout", source_id=payout_id, kind=kind).count()
+
+
+def payout_books(payout: Payout) -> dict[str, int]:
+    """The payout's own entries summed per account (debits positive)."""
+    codes = {"clearing": chart.PAYROLL_CLEARING, "expense": chart.PAYROLL_EXPENSE, "stripe": chart.STRIPE_BALANCE,
+             "fees": chart.PROCESSING_FEES}
+    lines = JournalLine.objects.filter(entry__source_type="dd_payout", entry__source_id=payout.public_id)
+    return {name: sum(lines.filter(account__code=code).values_list("amount_cents", flat=True))
+            for name, code in codes.items()}
 
 
 def test_a_payout_answers_the_guides_body_after_a_transfer_and_a_payout(make_recipient, pay):
@@ -55,8 +65,10 @@ def test_a_payout_answers_the_guides_body_after_a_transfer_and_a_payout(make_rec
     assert data["fees"] == {"stripeFeeAmount": 25, "netAmount": 500_000}
     assert transfers_to(recipient["stripeAccountId"]) == 1 and payouts_of(recipient["stripeAccountId"]) == 1
     payout = Payout.objects.get(public_id=data["id"])
-    assert entries(payout.public_id, EntryKind.PAYROLL_PAYOUT) == 1
+    assert entries(payout.public_id, EntryKind.PAYROLL_TRANSFER) == 1
     assert entries(payout.public_id, EntryKind.STRIPE_FEE) == 1
+    assert entries(payout.public_id, EntryKind.PAYROLL_PAID) == 0  # not paid yet: the wage sits in clearing
+    assert payout_books(payout) == {"clearing": 500_000, "expense": 0, "stripe": -500_025, "fees": 25}
     assert AuditEntry.objects.filter(object_id=payout.public_id, action__in=[
         "payout.requested", "payout.transferred", "payout.created"]).count() == 3
 
@@ -72,7 +84,15 @@ def test_a_payout_becomes_paid_as_the_clock_passes_its_arrival(admin_client, mak
     body = admin_client.get(f"/api/v1/direct-deposit/payouts/{data['id']}").json()["data"]
     assert body["status"] == "paid" and body["failureReason"] is None
     assert body["actualPayoutDate"] and body["actualArrivalDate"]
-    assert entries(data["id"], EntryKind.PAYROLL_PAYOUT_FAILURE) == 0
+    deliver_payout_events(payout)  # a redelivered payout.paid posts nothing more
+    payout.refresh_from_db()
+    payout_status_advance(payout=payout, stripe_payout={"id": payout.stripe_payout_id, "status": "paid"},
+                          actor=Actor.stripe(organization=payout.organization))
+    assert payout_attempts_sweep(older_than=timedelta(0)) == 0
+    assert entries(data["id"], EntryKind.PAYROLL_PAID) == 1
+    assert entries(data["id"], EntryKind.PAYROLL_TRANSFER_REVERSAL) == 0
+    assert payout_books(payout) == {"clearing": 0, "expense": 500_000, "stripe": -500_025, "fees": 25}
+    assert trial_balance(org=payout.organization, as_of=ledger_clock.today()).balanced
 
 
 @pytest.mark.parametrize("number", sorted(n for n, code in PAYOUT_OUTCOMES.items() if code))
@@ -88,7 +108,14 @@ def test_each_failing_test_account_fails_the_payout_and_reverses_the_ledger_once
     payout.refresh_from_db()
     assert (payout.status, payout.failure_code, payout.failure_reason) == ("failed", code, FAILURE_MESSAGES[code])
     assert payout.stripe_transfer_reversal_id.startswith("trr_") and payout.attempt == ""
-    assert entries(payout.public_id, EntryKind.PAYROLL_PAYOUT_FAILURE) == 1
+    assert payout_attempts_sweep(older_than=timedelta(0)) == 0
+    assert entries(payout.public_id, EntryKind.PAYROLL_TRANSFER_REVERSAL) == 1
+    assert entries(payout.public_id, EntryKind.PAYROLL_PAID) == 0
+    reversal = JournalEntry.objects.get(source_id=payout.public_id, kind=EntryKind.PAYROLL_TRANSFER_REVERSAL)
+    assert reversal.stripe_reference == payout.stripe_transfer_reversal_id
+    # Clearing back to zero, no expense, and the Stripe balance back but for the payout fee Stripe kept.
+    assert payout_books(payout) == {"clearing": 0, "expense": 0, "stripe": -25, "fees": 25}
+    assert trial_balance(org=payout.organization, as_of=ledger_clock.today()).balanced
     assert sandbox_count("transfer_reversal") == 1
 
 
@@ -119,4 +146,5 @@ def test_a_platform_balance_too_low_fails_the_payout_and_moves_nothing(make_reci
     data = pay(recipient, 10_000_000, funded=False).json()["data"]
     assert data["status"] == "failed" and "insufficient" in data["failureReason"].lower()
     assert transfers_to(recipient["stripeAccountId"]) == 0
-    assert entries(data["id"], EntryKind.PAYROLL_PAYOUT) == 0
+    assert entries(data["id"], EntryKind.PAYROLL_TRANSFER) == 0
+    assert not JournalEntry.objects.filter(source_id=data["id"]).exists()
