@@ -162,7 +162,8 @@ class ReconciliationRun(models.Model):
         FAILED = "failed", "Failed"
 
     public_id = models.CharField(max_length=40, unique=True, default=public_id_factory("recon_"), editable=False)
-    organization = models.ForeignKey("identity.Organization", on_delete=models.PROTECT,
+    # None: the platform-level run (Stripe transactions no organisation owns; ops only).
+    organization = models.ForeignKey("identity.Organization", null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="reconciliation_runs")
     date_from = models.DateField()
     date_to = models.DateField()

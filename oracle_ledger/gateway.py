@@ -554,10 +554,12 @@ def balance_transaction_retrieve(balance_transaction_id: str):
 
 
 def balance_transaction_list(*, created_gte: int | None = None, created_lte: int | None = None,
-                             type: str | None = None, stripe_account: str | None = None) -> list:
-    """Every balance transaction in the period (auto-paging through Stripe's cursor pages)."""
+                             type: str | None = None, stripe_account: str | None = None,
+                             expand: list[str] | None = None) -> list:
+    """Every balance transaction in the period (auto-paging through Stripe's cursor pages).
+    `expand=["data.source"]` brings each source object inline (the ledger attributes by its metadata)."""
     created = _clean({"gte": created_gte, "lte": created_lte})
-    params = _clean({"created": created or None, "type": type, "limit": 100})
+    params = _clean({"created": created or None, "type": type, "limit": 100, "expand": expand})
     with _stripe_errors_translated():
         page = client().v1.balance_transactions.list(params=params,
                                                      options=_clean({"stripe_account": stripe_account}))

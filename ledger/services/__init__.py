@@ -18,7 +18,12 @@ from ledger.services.flows import (
     stripe_topup_post,
 )
 from ledger.services.posting import Line, chart_of_accounts_ensure, journal_entry_post, journal_entry_reverse
-from ledger.services.reconciliation import reconciliation_compare, reconciliation_compute, reconciliation_run
+from ledger.services.reconciliation import (
+    reconciliation_compare,
+    reconciliation_compute,
+    reconciliation_run,
+    reconciliation_unattributed_compute,
+)
 
 __all__ = [
     "Line", "chart_of_accounts_ensure", "journal_entry_post", "journal_entry_reverse",
@@ -26,5 +31,5 @@ __all__ = [
     "payroll_paid_post", "payroll_transfer_reversal_post", "payroll_payout_failure_post",
     "bank_payout_post", "bank_payout_failure_post",
     "stripe_topup_post", "stripe_fee_post",
-    "reconciliation_compare", "reconciliation_compute", "reconciliation_run",
+    "reconciliation_compare", "reconciliation_compute", "reconciliation_run", "reconciliation_unattributed_compute",
 ]

@@ -7,14 +7,14 @@ Stripe's `created` (an ACH debit is booked when it settles, days after Stripe cr
 transaction), so matches are looked up MATCH_WINDOW_DAYS either side of the period; only objects
 of the period itself are reported.
 
-One Stripe account serves the deployment, so a Stripe transaction belongs to the organisation
-whose ledger names its object; one that no organisation's ledger names is reported to every
-organisation that reconciles the period (it cannot be attributed)."""
+One Stripe account serves the deployment, so an organisation's run compares only the Stripe
+transactions attributed to it (ledger/services/attribution.py); one that cannot be attributed is
+shown to no organisation, only to the platform-level run (`organization=None`, kind `unattributed`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -25,6 +25,7 @@ from django.utils import timezone
 from identity.models import Organization
 from ledger.chart import PROCESSING_FEES, STRIPE_ACCOUNTS
 from ledger.models import EntryKind, JournalEntry, JournalLine, ReconciliationRun
+from ledger.services.attribution import StripeTxn, stripe_owners
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import ValidationFailedError
@@ -34,6 +35,7 @@ MAX_PERIOD_DAYS = 92
 
 MISSING_IN_LEDGER, MISSING_IN_STRIPE = "missing_in_ledger", "missing_in_stripe"
 AMOUNT_MISMATCH, FEE_MISMATCH = "amount_mismatch", "fee_mismatch"
+UNATTRIBUTED = "unattributed"
 
 Progress = Callable[[Iterable, int], Iterable]
 
@@ -101,32 +103,51 @@ def reconciliation_period_validate(*, date_from: dt.date, date_to: dt.date) -> N
 def reconciliation_compute(*, organization: Organization, date_from: dt.date, date_to: dt.date,
                            progress: Progress | None = None) -> Reconciliation:
     """Read both sides and compare them; writes nothing. Pages through every balance transaction
-    of the period (and the match window) via the gateway, one day per call."""
+    of the period (and the match window) via the gateway, one day per call, sources expanded."""
     reconciliation_period_validate(date_from=date_from, date_to=date_to)
-    window = list(_stripe_movements(date_from - dt.timedelta(days=MATCH_WINDOW_DAYS),
-                                    date_to + dt.timedelta(days=MATCH_WINDOW_DAYS), progress=progress))
-    in_period = {ref for ref, created, _ in window if date_from <= created <= date_to}
+    window = _stripe_window(date_from, date_to, progress)
+    in_period = {t.reference for t in window if date_from <= t.day <= date_to}
     ledger_refs = set(JournalEntry.objects.filter(organization=organization, date__range=(date_from, date_to))
                       .exclude(stripe_reference="").values_list("stripe_reference", flat=True))
-    refs = (in_period - _refs_of_other_organizations(organization, in_period)) | ledger_refs
-    stripe = [m for ref, _, m in window if ref in refs]
+    owners = stripe_owners(window, in_period - ledger_refs)
+    refs = {ref for ref, orgs in owners.items() if organization.pk in orgs} | ledger_refs
+    stripe = [_movement(t) for t in window if t.reference in refs]
     ledger = _ledger_movements(organization, refs)
     return Reconciliation(date_from=date_from, date_to=date_to, stripe_count=len({m.reference for m in stripe}),
                           ledger_count=len({m.reference for m in ledger}),
                           differences=reconciliation_compare(stripe=stripe, ledger=ledger))
 
 
-def reconciliation_run(*, organization: Organization, date_from: dt.date, date_to: dt.date, actor: Actor,
+def reconciliation_unattributed_compute(*, date_from: dt.date, date_to: dt.date,
+                                        progress: Progress | None = None) -> Reconciliation:
+    """The platform-level view (ops only, never an organisation's API): every Stripe transaction
+    of the period that belongs to no organisation. `ledger_count` counts the attributed objects."""
+    reconciliation_period_validate(date_from=date_from, date_to=date_to)
+    window = _stripe_window(date_from, date_to, progress)
+    in_period = {t.reference for t in window if date_from <= t.day <= date_to}
+    owners = stripe_owners(window, in_period)
+    loose = {ref for ref, orgs in owners.items() if not orgs}
+    stripe = [_movement(t) for t in window if t.reference in loose]
+    differences = [{**d, "kind": UNATTRIBUTED} for d in reconciliation_compare(stripe=stripe, ledger=[])]
+    return Reconciliation(date_from=date_from, date_to=date_to, stripe_count=len(in_period),
+                          ledger_count=len(in_period) - len(loose), differences=differences)
+
+
+def reconciliation_run(*, organization: Organization | None, date_from: dt.date, date_to: dt.date, actor: Actor,
                        progress: Progress | None = None) -> ReconciliationRun:
     """Reconcile and record the run (admin page, nightly task, `manage.py reconcile`). The run row
     is committed before Stripe is read, so a crash leaves a visible `running`/`failed` run and no
-    database lock is held while the gateway pages."""
+    database lock is held while the gateway pages. `organization=None` is the platform-level run
+    (unattributed Stripe transactions)."""
     reconciliation_period_validate(date_from=date_from, date_to=date_to)
     run = ReconciliationRun.objects.create(organization=organization, date_from=date_from, date_to=date_to,
                                            triggered_by=actor.id, request_id=actor.request_id or "")
     try:
-        result = reconciliation_compute(organization=organization, date_from=date_from, date_to=date_to,
-                                        progress=progress)
+        if organization is None:
+            result = reconciliation_unattributed_compute(date_from=date_from, date_to=date_to, progress=progress)
+        else:
+            result = reconciliation_compute(organization=organization, date_from=date_from, date_to=date_to,
+                                            progress=progress)
     except gateway.GatewayError as exc:
         _run_finish(run, actor=actor, status=ReconciliationRun.Status.FAILED, error=str(exc))
         raise
@@ -157,22 +178,24 @@ def _day_bounds(day: dt.date) -> tuple[int, int]:
     return start, start + 86399
 
 
-def _stripe_movements(first: dt.date, last: dt.date, *, progress: Progress | None
-                      ) -> Iterator[tuple[str, dt.date, Movement]]:
+def _stripe_window(date_from: dt.date, date_to: dt.date, progress: Progress | None) -> list[StripeTxn]:
+    """The period and MATCH_WINDOW_DAYS either side."""
+    first = date_from - dt.timedelta(days=MATCH_WINDOW_DAYS)
+    last = date_to + dt.timedelta(days=MATCH_WINDOW_DAYS)
     days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    window = []
     for day in (progress(days, len(days)) if progress else days):
         gte, lte = _day_bounds(day)
-        for txn in gateway.balance_transaction_list(created_gte=gte, created_lte=lte):
-            source = txn["source"] if isinstance(txn["source"], str) else (txn["source"] or {}).get("id")
-            ref = source or txn["id"]
-            yield ref, day, Movement(ref, txn["amount"], txn["fee"], txn["currency"])
+        for txn in gateway.balance_transaction_list(created_gte=gte, created_lte=lte, expand=["data.source"]):
+            source = txn["source"]
+            obj = source.to_dict() if hasattr(source, "to_dict") else (source if isinstance(source, dict) else None)
+            ref = (obj or {}).get("id") or (source if isinstance(source, str) else None) or txn["id"]
+            window.append(StripeTxn(ref, day, txn["amount"], txn["fee"], txn["currency"], obj))
+    return window
 
 
-def _refs_of_other_organizations(organization: Organization, refs: set[str]) -> set[str]:
-    named = list(JournalEntry.objects.filter(stripe_reference__in=refs)
-                 .values_list("organization_id", "stripe_reference"))
-    ours = {ref for org_id, ref in named if org_id == organization.pk}
-    return {ref for org_id, ref in named if org_id != organization.pk} - ours
+def _movement(txn: StripeTxn) -> Movement:
+    return Movement(txn.reference, txn.amount_cents, txn.fee_cents, txn.currency)
 
 
 def _ledger_movements(organization: Organization, refs: set[str]) -> list[Movement]:

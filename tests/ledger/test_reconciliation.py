@@ -83,11 +83,15 @@ def customer(stripe_sandbox_on):
     return gateway.customer_create(email="payer@example.com", idempotency_key=f"recon-cus-{next(_keys)}")
 
 
-def charge(customer, amount: int):
-    """A succeeded card charge at Stripe: (charge id, its balance transaction)."""
+def charge(customer, amount: int, org=None):
+    """A succeeded card charge at Stripe: (charge id, its balance transaction). With `org`, the
+    intent carries the metadata the payments app writes (the charge copies it); without, nothing
+    names an organisation (a charge made outside our apps)."""
     pm = gateway.payment_method_attach("pm_card_visa", customer_id=customer.id, idempotency_key=f"pm-{next(_keys)}")
+    metadata = {"paymentId": f"pay_test{next(_keys)}", "organization": org.public_id} if org else None
     intent = gateway.payment_intent_create(amount_cents=amount, currency="usd", customer_id=customer.id,
-                                           payment_method_id=pm.id, idempotency_key=f"pi-{next(_keys)}")
+                                           payment_method_id=pm.id, idempotency_key=f"pi-{next(_keys)}",
+                                           metadata=metadata)
     ch = gateway.charge_retrieve(intent.latest_charge)
     return ch.id, gateway.balance_transaction_retrieve(ch.balance_transaction)
 
@@ -98,8 +102,9 @@ def book(org, charge_id, txn, *, amount_delta=0, fee_delta=0):
                              stripe_reference=charge_id)
 
 
-def refund(org, charge_id, amount, *, post=True):
-    re = gateway.refund_create(charge_id=charge_id, amount_cents=amount, idempotency_key=f"re-{next(_keys)}")
+def refund(org, charge_id, amount, *, post=True, metadata=None):
+    re = gateway.refund_create(charge_id=charge_id, amount_cents=amount, idempotency_key=f"re-{next(_keys)}",
+                               metadata=metadata)
     if post:
         refund_post(organization=org, source_type="refund", source_id=re.id, amount_cents=amount, currency="usd",
                     stripe_reference=re.id)
@@ -126,7 +131,7 @@ def test_clean_books_reconcile_with_no_differences(org, customer):
 def test_every_injected_difference_is_found(org, customer):
     kept_id, kept = charge(customer, 1000)
     book(org, kept_id, kept)
-    unbooked_id, _ = charge(customer, 2000)
+    unbooked_id, _ = charge(customer, 2000, org)
     wrong_amount_id, wrong_amount = charge(customer, 3000)
     book(org, wrong_amount_id, wrong_amount, amount_delta=100)
     wrong_fee_id, wrong_fee = charge(customer, 4000)
@@ -158,7 +163,7 @@ def test_entries_without_a_stripe_reference_are_not_compared(org, customer):
 
 @sandbox
 def test_a_run_is_recorded_and_audited(org, customer):
-    charge(customer, 1000)
+    charge(customer, 1000, org)
     day = clock.today()
     run = reconciliation_run(organization=org, date_from=day, date_to=day, actor=Actor.system(organization=org))
     run.refresh_from_db()
@@ -172,14 +177,14 @@ def test_a_run_is_recorded_and_audited(org, customer):
 def test_nightly_task_records_the_previous_day_for_every_organisation(org, other_org, stripe_sandbox_on):
     reconciliation_nightly_task.run()
     runs = ReconciliationRun.objects.all()
-    assert {r.organization_id for r in runs} == {org.pk, other_org.pk}
+    assert sorted((r.organization_id or 0) for r in runs) == [0, org.pk, other_org.pk]  # 0: the platform run
     yesterday = clock.today().toordinal() - 1
     assert {(r.date_from.toordinal(), r.date_to.toordinal(), r.status) for r in runs} == {(yesterday, yesterday, "clean")}
 
 
 @sandbox
 def test_command_prints_a_table_and_exits_1_on_differences(org, customer, capsys):
-    unbooked_id, _ = charge(customer, 1234)
+    unbooked_id, _ = charge(customer, 1234, org)
     day = clock.today().isoformat()
     with pytest.raises(SystemExit) as exited:
         call_command("reconcile", "--from", day, "--to", day, "--organization", org.slug)
@@ -217,7 +222,7 @@ URL = "/api/v1/ledger/reconciliation"
 @pytest.mark.django_db(databases="__all__")
 @pytest.mark.urls("tests.ledger.urls")
 def test_api_lists_the_differences_of_the_period(client_for, org, customer, role):
-    unbooked_id, txn = charge(customer, 1500)
+    unbooked_id, txn = charge(customer, 1500, org)
     day = clock.today().isoformat()
     body = client_for(role).get(f"{URL}?from={day}&to={day}").json()["data"]
     assert body["from"] == body["to"] == day

@@ -1,5 +1,7 @@
 """`manage.py reconcile --from YYYY-MM-DD --to YYYY-MM-DD [--organization SLUG]`: compare the ledger
 with Stripe's balance transactions, record a run per organisation, print every difference.
+Without `--organization` (ops) it also records the platform-level run: Stripe transactions that
+belong to no organisation, listed as `unattributed` (never shown in any organisation's run).
 Exit status 1 when any difference exists (scripts and cron can alert on it), 0 when clean."""
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--from", dest="date_from", required=True, type=_date)
         parser.add_argument("--to", dest="date_to", required=True, type=_date)
-        parser.add_argument("--organization", help="organisation slug (default: every organisation)")
+        parser.add_argument("--organization",
+                            help="organisation slug (default: every organisation, then the unattributed)")
 
     def handle(self, *args, date_from: dt.date, date_to: dt.date, organization: str | None, **options):
         orgs = Organization.objects.order_by("slug")
@@ -44,21 +47,26 @@ class Command(BaseCommand):
         differences = 0
         for org in orgs:
             differences += self._reconcile(org, date_from, date_to)
+        if not organization:
+            differences += self._reconcile(None, date_from, date_to)
         if differences:
             sys.exit(1)
 
-    def _reconcile(self, org: Organization, date_from: dt.date, date_to: dt.date) -> int:
+    def _reconcile(self, org: Organization | None, date_from: dt.date, date_to: dt.date) -> int:
+        label = org.slug if org else "platform (unattributed)"
+
         def progress(days, total):
-            return tqdm(days, total=total, desc=f"{org.slug}: Stripe days", unit="day", file=self.stderr._out,
+            return tqdm(days, total=total, desc=f"{label}: Stripe days", unit="day", file=self.stderr._out,
                         disable=None)
 
         try:
             run = reconciliation_run(organization=org, date_from=date_from, date_to=date_to,
                                      actor=Actor.system(organization=org, name="manage.py reconcile"), progress=progress)
         except DomainError as exc:
-            raise CommandError(f"{org.slug}: {exc.message} {exc.details or ''}".strip()) from exc
-        self.stdout.write(f"{org.slug} {date_from}..{date_to}: {run.stripe_count} Stripe objects, "
-                          f"{run.ledger_count} in the ledger, {run.difference_count} differences (run {run.public_id})")
+            raise CommandError(f"{label}: {exc.message} {exc.details or ''}".strip()) from exc
+        counted = "attributed to an organisation" if org is None else "in the ledger"
+        self.stdout.write(f"{label} {date_from}..{date_to}: {run.stripe_count} Stripe objects, "
+                          f"{run.ledger_count} {counted}, {run.difference_count} differences (run {run.public_id})")
         if run.differences:
             self.stdout.write(_table(run.differences))
         return run.difference_count
