@@ -145,9 +145,19 @@ def _api_key(headers: dict[str, str]) -> str:
         raise StripeApiError(
             "You did not provide an API key. You need to provide your API key in the Authorization header, "
             "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').", http_status=401)
-    if not key.startswith("sk_test_"):
+    # Only the project's own sandbox key opens the sandbox: over HTTP anyone on the network could
+    # otherwise read every organisation's customers or forge objects that come back as webhooks.
+    if not secrets.compare_digest(key.encode(), sandbox_secret_key().encode()):
         raise StripeApiError(f"Invalid API Key provided: {key[:8]}{'*' * 4}{key[-4:]}", http_status=401)
     return key
+
+
+def sandbox_secret_key() -> str:
+    """The key the gateway uses in sandbox mode: STRIPE_SECRET_KEY when it is a `sk_test_sandbox…`
+    key, else `sk_test_sandbox` (what `curl -u sk_test_sandbox:` sends)."""
+    from django.conf import settings
+
+    return settings.STRIPE_SECRET_KEY or "sk_test_sandbox"
 
 
 def _pop_expand(params: dict[str, Any]) -> list[str]:

@@ -172,3 +172,20 @@ def models_now() -> int:
     from stripe_sandbox import clock
 
     return clock.now()
+
+
+@pytest.mark.django_db(databases="__all__")
+def test_another_test_key_cannot_open_the_sandbox_over_http(client):
+    """Anyone on the network could otherwise list every organisation's customers, or create
+    objects that come back to the project as signed webhooks."""
+    from stripe_sandbox.models import SandboxObject
+
+    before = SandboxObject.objects.using("stripe_sandbox").count()
+    for auth in ("Bearer sk_test_attacker", "Basic " + __import__("base64").b64encode(b"sk_test_x:").decode()):
+        listing = client.get("/sandbox/stripe/v1/customers", HTTP_AUTHORIZATION=auth)
+        created = client.post("/sandbox/stripe/v1/customers", {"email": "x@evil.test"}, HTTP_AUTHORIZATION=auth)
+        assert listing.status_code == created.status_code == 401
+        assert listing.json()["error"]["type"] == "invalid_request_error"
+    assert SandboxObject.objects.using("stripe_sandbox").count() == before
+    ok = client.get("/sandbox/stripe/v1/customers", HTTP_AUTHORIZATION="Bearer sk_test_sandbox")
+    assert ok.status_code == 200
