@@ -19,15 +19,6 @@ TAGS = ["ach"]
 OBJECT = OpenApiTypes.OBJECT
 
 
-def _request_key(request) -> tuple[str, str]:
-    """(caller:key, fingerprint) of the Idempotency-Key: a retry of a request that ended in a 5xx
-    finds the row its first try left instead of debiting twice."""
-    key = request.headers.get(idempotency.HEADER)
-    if not key:
-        return "", ""
-    caller = f"{request.actor.type}:{request.actor.id}"
-    return f"{caller}:{key}", idempotency.fingerprint(caller, request)
-
 
 class AchPaymentListCreateView(APIView):
     required_capability = {"GET": READ, "POST": CREATE}
@@ -48,7 +39,7 @@ class AchPaymentListCreateView(APIView):
         args = form.validated_data
         customer = selectors.debitable_customer(actor=request.actor, public_id=args["customerId"])
         pm = selectors.debitable_payment_method(customer=customer, public_id=args["paymentMethodId"])
-        request_key, fingerprint = _request_key(request)
+        request_key, fingerprint = idempotency.request_key(request)
         payment = services.ach_payment_create(
             actor=request.actor, customer=customer, payment_method=pm, request_key=request_key,
             request_fingerprint=fingerprint, debit=services.AchDebitRequest(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -90,6 +91,10 @@ class RecipientAdmin(OrgScopedAdmin):
                      name="direct_deposit_recipient_bank_data"), *super().get_urls()]
 
     def bank_data_view(self, request, pk: int):
+        # admin_view only checks is_staff: the full bank data needs the role's direct-deposit read too.
+        role = getattr(request.user, "role", None)
+        if not self.has_view_permission(request) or scope_of(role, Capability.DIRECT_DEPOSIT_READ) is None:
+            raise PermissionDenied
         recipient = self.get_queryset(request).filter(pk=pk).first()
         if recipient is None:
             raise Http404

@@ -183,6 +183,10 @@ class Payout(models.Model):
 
     attempt = models.CharField(max_length=16, choices=Attempt.choices, blank=True, default="")
     attempt_started_at = models.DateTimeField(null=True, blank=True)
+    # The API's Idempotency-Key (caller:key) and request fingerprint: a retry after a 5xx, whose key
+    # record was released, resumes this payout with its own Stripe keys instead of paying again.
+    request_key = models.CharField(max_length=400, blank=True, default="")
+    request_fingerprint = models.CharField(max_length=64, blank=True, default="")
 
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="dd_payouts_created")
@@ -191,7 +195,11 @@ class Payout(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount_cents__gt=0), name="dd_payout_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_cents__gt=0), name="dd_payout_amount_positive"),
+            models.UniqueConstraint(fields=["organization", "request_key"], condition=~Q(request_key=""),
+                                    name="dd_payout_request_key_unique"),
+        ]
         indexes = [
             models.Index(fields=["organization", "status", "-created_at"], name="dd_payout_org_status"),
             models.Index(fields=["attempt_started_at"], condition=~Q(attempt=""), name="dd_payout_attempt_open"),

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from direct_deposit import selectors, serializers, services
 from direct_deposit.models import PayrollRunLine
+from oracle_ledger.api import idempotency
 from oracle_ledger.api.idempotency import idempotent
 from oracle_ledger.api.pagination import page_paginate
 from oracle_ledger.api.permissions import Capability
@@ -103,11 +104,12 @@ class PayoutCreateView(APIView):
         recipient = selectors.recipient_get(actor=request.actor, public_id=args["recipientId"], capability=CREATE,
                                             field="recipientId")
         bank = selectors.bank_account_get(recipient=recipient, public_id=args.get("bankAccountId"))
+        request_key, fingerprint = idempotency.request_key(request)
         payout = services.payout_create(
             actor=request.actor, recipient=recipient, bank=bank, amount_cents=args["amount"],
             currency=args["currency"], description=args["description"],
             pay_period_start=args.get("payPeriodStart"), pay_period_end=args.get("payPeriodEnd"),
-            metadata=args["metadata"])
+            metadata=args["metadata"], request_key=request_key, request_fingerprint=fingerprint)
         return Response(serializers.payout_data(payout))  # the guide answers 200 here
 
 

@@ -16,15 +16,6 @@ READ, CREATE = Capability.PAYMENTS_READ, Capability.PAYMENTS_CREATE
 TAGS = ["payments"]
 
 
-def _request_key(request) -> tuple[str, str]:
-    """(caller:key, fingerprint) of the Idempotency-Key, or ("", "") without one: a retry of a
-    request that ended in a 5xx finds the row its first try left (the key's record is gone)."""
-    key = request.headers.get(idempotency.HEADER)
-    if not key:
-        return "", ""
-    caller = f"{request.actor.type}:{request.actor.id}"
-    return f"{caller}:{key}", idempotency.fingerprint(caller, request)
-
 
 class PaymentListCreateView(APIView):
     required_capability = {"GET": READ, "POST": CREATE}
@@ -43,7 +34,7 @@ class PaymentListCreateView(APIView):
         args = form.validated_data
         customer = selectors.chargeable_customer(actor=request.actor, public_id=args["customerId"])
         pm = selectors.chargeable_payment_method(customer=customer, public_id=args.get("paymentMethodId"))
-        request_key, fingerprint = _request_key(request)
+        request_key, fingerprint = idempotency.request_key(request)
         payment = services.payment_create(
             actor=request.actor, customer=customer, payment_method=pm, amount_cents=args["amount"],
             currency=args["currency"], description=args["description"],
@@ -91,7 +82,7 @@ class PaymentRefundView(APIView):
         form = serializers.RefundCreateInput(data=request.data)
         form.is_valid(raise_exception=True)
         args = form.validated_data
-        request_key, fingerprint = _request_key(request)
+        request_key, fingerprint = idempotency.request_key(request)
         refund = services.payment_refund(actor=request.actor, payment=payment, amount_cents=args.get("amount"),
                                          reason=args["reason"], metadata=args["metadata"], request_key=request_key,
                                          request_fingerprint=fingerprint)

@@ -13,11 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from direct_deposit.exceptions import DirectDepositStripeUnavailableError, RecipientNotVerifiedError
+from direct_deposit.exceptions import (
+    DirectDepositStripeUnavailableError,
+    PayoutRequestReusedError,
+    RecipientNotVerifiedError,
+)
 from direct_deposit.models import (
     Payout,
     PayrollRun,
@@ -60,22 +64,44 @@ def payout_ensure_payable(*, recipient: Recipient, bank: RecipientBankAccount | 
 
 def payout_create(*, actor: Actor, recipient: Recipient, bank: RecipientBankAccount, amount_cents: int,
                   currency: str = "usd", description: str = "", pay_period_start: dt.date | None = None,
-                  pay_period_end: dt.date | None = None, metadata: dict[str, Any] | None = None) -> Payout:
+                  pay_period_end: dt.date | None = None, metadata: dict[str, Any] | None = None,
+                  request_key: str = "", request_fingerprint: str = "") -> Payout:
     """Pay `amount_cents` to the recipient's bank account. Stripe being unreachable leaves the
-    payout recorded with its step open (DirectDepositStripeUnavailableError); the sweeper finishes it."""
+    payout recorded with its step open (DirectDepositStripeUnavailableError); the sweeper finishes it.
+    `request_key`: the API Idempotency-Key; a retry with it resumes the same payout."""
+    existing = _existing_for_request(recipient.organization, request_key, request_fingerprint)
+    if existing is not None:
+        return payout_attempt_run(payout=existing, actor=actor)
     payout_ensure_payable(recipient=recipient, bank=bank)
     now = timezone.now()
     payout = Payout(organization=recipient.organization, recipient=recipient, bank_account=bank,
                     amount_cents=amount_cents, currency=currency, description=description,
                     pay_period_start=pay_period_start, pay_period_end=pay_period_end, metadata=metadata or {},
                     scheduled_date=clock.today(), attempt=Payout.Attempt.TRANSFER, attempt_started_at=now,
-                    created_by_id=actor.user_pk, created_at=now, updated_at=now)
+                    created_by_id=actor.user_pk, created_at=now, updated_at=now,
+                    request_key=request_key, request_fingerprint=request_fingerprint)
     # Durable: committed before money can move, so a crash after a Stripe call leaves a row the
     # sweeper finishes with the same keys instead of money nobody knows about.
-    with transaction.atomic(durable=True):
-        payout.save(force_insert=True)
-        payout_requested_audit(payout=payout, actor=actor)
+    try:
+        with transaction.atomic(durable=True):
+            payout.save(force_insert=True)
+            payout_requested_audit(payout=payout, actor=actor)
+    except IntegrityError:
+        if not request_key:
+            raise
+        # Two retries with one key raced: the row that won is the payout; resume it.
+        return payout_attempt_run(payout=_existing_for_request(
+            recipient.organization, request_key, request_fingerprint), actor=actor)
     return payout_attempt_run(payout=payout, actor=actor)
+
+
+def _existing_for_request(organization, request_key: str, fingerprint: str) -> Payout | None:
+    if not request_key:
+        return None
+    payout = Payout.objects.filter(organization=organization, request_key=request_key).first()
+    if payout is not None and payout.request_fingerprint != fingerprint:
+        raise PayoutRequestReusedError(details={"payoutId": payout.public_id})
+    return payout
 
 
 def payout_requested_audit(*, payout: Payout, actor: Actor) -> None:

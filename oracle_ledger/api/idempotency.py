@@ -161,3 +161,15 @@ def _store(record, status: int, body: dict) -> None:
 
     record.state, record.response_status, record.response_body = IdempotencyRecord.State.DONE, status, body
     record.save(update_fields=["state", "response_status", "response_body"])
+
+
+def request_key(request) -> tuple[str, str]:
+    """(caller:key, fingerprint) of the request's Idempotency-Key, or ("", "") without one.
+    A request that ended in a 5xx releases its key so that a retry can redo the work; a service that
+    moves money stores this pair on its row, so the retry resumes that row (same Stripe keys)
+    instead of paying a second time."""
+    key = request.headers.get(HEADER)
+    if not key:
+        return "", ""
+    caller = f"{request.actor.type}:{request.actor.id}"
+    return f"{caller}:{key}", fingerprint(caller, request)
