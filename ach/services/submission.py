@@ -34,10 +34,15 @@ def ach_payment_submit(*, payment: AchPayment, actor: Actor) -> AchPayment:
         if current.status != AchPayment.Status.SCHEDULED or current.scheduled_date > clock.today():
             return current
         reason = _not_debitable_reason(current)
-        if reason:  # changed since it was scheduled: it never reaches the bank
+        if reason and current.submit_started_at is None:  # never sent: it never reaches the bank
             return _cancel(current, reason, actor)
-        current.submit_started_at = clock.now()
-        current.save(update_fields=["submit_started_at"])
+        if not reason:
+            current.submit_started_at = clock.now()
+            current.save(update_fields=["submit_started_at"])
+    if reason:
+        # An earlier attempt may have reached Stripe before its answer was lost: canceling locally
+        # then would hide a debit the bank is already taking. Ask Stripe first.
+        return _settle_interrupted_submission(current, reason, actor)
     try:
         intent = _stripe_create(current).to_dict()
     except gateway.StripeUnavailable as exc:
@@ -47,6 +52,37 @@ def ach_payment_submit(*, payment: AchPayment, actor: Actor) -> AchPayment:
     except gateway.StripeRejected as exc:
         raise _rejected(current, exc, actor) from exc
     return ach_intent_apply(payment=current, intent=intent, actor=actor, source="submission")
+
+
+def _settle_interrupted_submission(payment: AchPayment, reason: str, actor: Actor) -> AchPayment:
+    """The debit became non-debitable after a submission whose outcome is unknown: adopt the intent
+    Stripe made for it, if any; cancel only when Stripe has none."""
+    try:
+        intent = _stripe_find(payment)
+    except gateway.StripeUnavailable as exc:
+        log.warning("ach %s: Stripe unavailable while checking an interrupted submission (%s)", payment.public_id, exc)
+        return payment
+    if intent is not None:
+        return ach_intent_apply(payment=payment, intent=intent, actor=actor, source="submission")
+    with transaction.atomic():
+        current = AchPayment.objects.select_for_update().get(pk=payment.pk)
+        if current.status != AchPayment.Status.SCHEDULED:
+            return current
+        return _cancel(current, reason, actor)
+
+
+def _stripe_find(payment: AchPayment) -> dict | None:
+    """The PaymentIntent our submission created for this debit (tagged `achPaymentId`), if any."""
+    starting_after = None
+    while True:
+        page = gateway.payment_intent_list(customer_id=payment.customer.stripe_customer_id, limit=100,
+                                           starting_after=starting_after).to_dict()
+        for intent in page["data"]:
+            if (intent.get("metadata") or {}).get("achPaymentId") == payment.public_id:
+                return intent
+        if not page.get("has_more") or not page["data"]:
+            return None
+        starting_after = page["data"][-1]["id"]
 
 
 def _not_debitable_reason(payment: AchPayment) -> str:

@@ -79,3 +79,38 @@ def test_a_scheduled_debit_of_a_customer_deleted_meanwhile_is_canceled_not_sent(
     assert payment.status == "canceled" and "deleted" in payment.failure_message
     assert stripe_intent_count() == 0
     assert AuditEntry.objects.filter(action="ach_payment.canceled", object_id=payment_id).count() == 1
+
+
+def test_a_debit_stripe_took_before_its_answer_was_lost_is_not_canceled_when_the_customer_goes(
+        today, admin_client, make_bank_customer, debit):
+    """The customer is deleted between a submission whose answer was lost and the next run: the bank
+    is already taking the money, so the debit follows Stripe instead of turning `canceled`."""
+    customer, pm = make_bank_customer()
+    failures.inject("timeout", count=3, path_prefix="/v1/payment_intents")
+    try:
+        data = debit(customer, pm).json()["data"]
+    finally:
+        failures.clear()
+    assert data["status"] == "scheduled" and stripe_intent_count() == 1
+    assert admin_client.delete(f"/api/v1/customers/{customer}").status_code == 200
+
+    ach_due_submit()
+    payment = AchPayment.objects.get(public_id=data["id"])
+    assert payment.status == "processing" and payment.stripe_payment_intent_id
+    assert stripe_intent_count() == 1  # adopted, not sent again
+
+
+def test_an_interrupted_submission_that_never_reached_stripe_is_canceled_when_the_customer_goes(
+        today, admin_client, make_bank_customer, debit):
+    customer, pm = make_bank_customer()
+    failures.inject("connection", count=3, path_prefix="/v1/payment_intents")  # never reaches Stripe
+    try:
+        data = debit(customer, pm).json()["data"]
+    finally:
+        failures.clear()
+    assert data["status"] == "scheduled" and stripe_intent_count() == 0
+    assert admin_client.delete(f"/api/v1/customers/{customer}").status_code == 200
+
+    ach_due_submit()
+    payment = AchPayment.objects.get(public_id=data["id"])
+    assert payment.status == "canceled" and stripe_intent_count() == 0
