@@ -59,7 +59,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 class UserAdmin(AdminsOnlyMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "role", "organization", "is_active", "is_staff", "last_login"]
-    list_filter = ["role", "organization", "is_active", "is_staff"]
+    list_filter = ["role", ("organization", admin.RelatedOnlyFieldListFilter), "is_active", "is_staff"]
     list_select_related = ["organization"]
     search_fields = ["email", "first_name", "last_name", "public_id"]
     readonly_fields = ["public_id", "last_login", "date_joined"]
@@ -72,6 +72,16 @@ class UserAdmin(AdminsOnlyMixin, BaseUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "organization", "role", "password1", "password2")}),
     )
+
+    # Only a superuser grants superuser, groups or raw permissions; an organisation admin cannot
+    # escalate itself or anyone else, nor touch a superuser's account (e.g. reset its password).
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "is_superuser", "groups", "user_permissions"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        return queryset if request.user.is_superuser else queryset.filter(is_superuser=False)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -86,7 +96,7 @@ class UserAdmin(AdminsOnlyMixin, BaseUserAdmin):
 class ApiKeyAdmin(AdminsOnlyMixin, admin.ModelAdmin):
     list_display = ["name", "prefix", "public_id", "role", "organization", "created_at", "expires_at",
                     "revoked_at", "last_used_at"]
-    list_filter = ["role", "organization"]
+    list_filter = ["role", ("organization", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["organization"]
     search_fields = ["name", "prefix", "public_id"]
     fields = ["name", "role", "organization", "expires_at"]

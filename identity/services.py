@@ -94,5 +94,5 @@ def user_create(*, email: str, password: str, role: str, organization: Organizat
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationFailedError(details=[{"field": "email", "reason": "Email already exists", "value": email}])
     return User.objects.create_user(email, password, role=role, organization=organization, is_staff=is_staff,
-                                    is_superuser=role == Role.ADMIN and is_staff)
+                                    is_superuser=False)  # admin-site rights come from the role
 

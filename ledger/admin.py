@@ -39,6 +39,13 @@ class EstimatedCountPaginator(Paginator):
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    # Staff see their own organisation's books; only superusers (platform operators) see every one.
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(organization_id=getattr(request.user, "organization_id", None))
+
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
@@ -52,7 +59,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(Account)
 class AccountAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "type", "normal_balance", "currency", "organization", "balance_today"]
-    list_filter = ["type", "currency", "organization"]
+    list_filter = ["type", "currency", ("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["code", "name", "organization__slug"]
     list_select_related = ["organization"]
     actions = ["export_trial_balance"]
@@ -74,6 +81,9 @@ class AccountAdmin(ReadOnlyAdmin):
             self.message_user(request, "Select accounts of one organisation and one currency.", level="error")
             return None
         first = queryset.select_related("organization").first()
+        if not request.user.is_superuser and first.organization_id != request.user.organization_id:
+            self.message_user(request, "You may export only your own organisation's books.", level="error")
+            return None
         tb = trial_balance(org=first.organization, as_of=clock.today(), currency=first.currency)
         return csv_response(trial_balance_rows(tb), filename=f"trial-balance-{first.organization.slug}.csv")
 
@@ -103,7 +113,7 @@ class JournalLineInline(admin.TabularInline):
 class JournalEntryAdmin(ReadOnlyAdmin):
     list_display = ["public_id", "date", "kind", "description", "source_type", "source_id", "stripe_reference",
                     "organization"]
-    list_filter = ["kind", "date", "organization"]
+    list_filter = ["kind", "date", ("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["public_id", "source_id", "stripe_reference", "description", "request_id"]
     list_select_related = ["organization"]
     readonly_fields = [f.name for f in JournalEntry._meta.fields]
@@ -123,7 +133,7 @@ class JournalEntryAdmin(ReadOnlyAdmin):
 class ReconciliationRunAdmin(ReadOnlyAdmin):
     list_display = ["public_id", "organization", "date_from", "date_to", "status", "stripe_count", "ledger_count",
                     "difference_count", "started_at", "finished_at", "triggered_by"]
-    list_filter = ["status", "organization"]
+    list_filter = ["status", ("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["public_id", "organization__slug"]
     list_select_related = ["organization"]
     readonly_fields = [f.name for f in ReconciliationRun._meta.fields if f.name != "differences"] + ["differences_table"]

@@ -90,6 +90,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "oracle_ledger.urls"
 WSGI_APPLICATION = "oracle_ledger.wsgi.application"
 AUTH_USER_MODEL = "identity.User"
+# Organisation admins are not superusers: staff get their admin-site permissions from their role.
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend", "identity.backends.RolePermissionBackend"]
 
 TEMPLATES = [
     {
@@ -271,6 +273,9 @@ CELERY_BEAT_SCHEDULE["ledger-reconcile-nightly"] = {
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env.list("STRIPE_WEBHOOK_SECRET", default=[])
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
+# Slug of the organisation whose books hold the platform's own Stripe balance: its payouts to the
+# operating bank post there (ledger/webhook_handlers.py); unset, they are recorded as ignored.
+PLATFORM_LEDGER_ORGANIZATION = env.str("PLATFORM_LEDGER_ORGANIZATION", default="")
 ACH_COMPANY_NAME = env.str("ACH_COMPANY_NAME", default="ORACLE-LEDGER Demo Co")
 ACH_COMPANY_ID = env.str("ACH_COMPANY_ID", default="1234567890")
 ALLOW_HEADER_AUTH = env.bool("ALLOW_HEADER_AUTH", default=False)

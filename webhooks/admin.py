@@ -17,13 +17,19 @@ from webhooks.services import webhook_event_replay
 class WebhookEventAdmin(admin.ModelAdmin):
     list_display = ["stripe_event_id", "type", "status", "attempts", "error_summary", "organization", "created",
                     "received_at", "processed_at"]
-    list_filter = ["status", "type", "livemode", "organization"]
+    list_filter = ["status", "type", "livemode", ("organization", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["=stripe_event_id", "type", "=object_id", "=account"]
     list_select_related = ["organization"]
     date_hierarchy = "received_at"
     exclude = ["payload"]
     readonly_fields = [f.name for f in WebhookEvent._meta.fields if f.name != "payload"] + ["payload_pretty"]
     actions = ["replay"]
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        # An organisation's staff see only events attributed to it; unattributed events and other
+        # organisations' are the platform operators' (superusers').
+        return queryset if request.user.is_superuser else queryset.filter(organization=request.user.organization)
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

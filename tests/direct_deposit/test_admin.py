@@ -55,3 +55,15 @@ def test_resume_is_audited_and_refused_to_roles_that_may_not_pay(staff, make_use
     assert not AuditEntry.objects.filter(action="payroll_run.resume_requested").exists()
     assert staff.post("/admin/direct_deposit/payrollrun/", action).status_code == 302
     assert AuditEntry.objects.filter(action="payroll_run.resume_requested", object_id=run.public_id).count() == 1
+
+
+@pytest.mark.parametrize("role, status", [("user", 403), ("compliance_officer", 200)])
+def test_the_full_bank_data_needs_the_roles_direct_deposit_read(make_user, make_recipient, role, status):
+    recipient = Recipient.objects.get(public_id=make_recipient()["id"])
+    client = Client()
+    client.force_login(make_user(role, is_staff=True))  # staff, but not a superuser
+    response = client.get(f"/admin/direct_deposit/recipient/{recipient.pk}/bank-data/")
+    assert response.status_code == status
+    assert ("110000000" in response.content.decode()) == (status == 200)
+    viewed = AuditEntry.objects.filter(action="recipient.bank_data_viewed").exists()
+    assert viewed == (status == 200)

@@ -31,10 +31,12 @@ class Command(BaseCommand):
                         email, password, organization=org, role=role.value,
                         is_staff=role in (Role.ADMIN, Role.ACCOUNTANT, Role.FINANCE_MANAGER,
                                           Role.COMPLIANCE_OFFICER, Role.AUDITOR),
-                        is_superuser=role == Role.ADMIN)
+                        is_superuser=False)  # the demo admin is an organisation admin, not a superuser
                 elif email not in saved:
                     user.set_password(password)
                     user.save(update_fields=["password"])
+                if user.is_superuser:  # demo databases seeded before admins stopped being superusers
+                    User.objects.filter(pk=user.pk).update(is_superuser=False)
                 saved[email] = password
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
