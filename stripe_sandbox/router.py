@@ -157,7 +157,8 @@ def sandbox_secret_key() -> str:
     key, else `sk_test_sandbox` (what `curl -u sk_test_sandbox:` sends)."""
     from django.conf import settings
 
-    return settings.STRIPE_SECRET_KEY or "sk_test_sandbox"
+    key = settings.STRIPE_SECRET_KEY
+    return key if key.startswith("sk_test_sandbox") else "sk_test_sandbox"
 
 
 def _pop_expand(params: dict[str, Any]) -> list[str]:
