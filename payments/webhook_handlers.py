@@ -58,8 +58,10 @@ def charge_changed(*, event, obj: dict[str, Any]):
     return _sync(obj["payment_intent"], obj.get("metadata"))
 
 
-@handles("refund.created", "refund.updated", atomic=False)
+@handles("refund.created", "refund.updated", "refund.failed", atomic=False)
 def refund_changed(*, event, obj: dict[str, Any]):
+    """A refund that succeeded can fail later (closed card): Stripe then sends `refund.updated`,
+    and `refund.failed` on newer API versions; the re-read status carries it into the service."""
     refund = _refund_for(obj)
     current = gateway.refund_retrieve(obj["id"]).to_dict()
     refund_status_advance(refund=refund, stripe_refund=current,

@@ -124,15 +124,21 @@ def _on_moved(payment: Payment, *, before: str | None, actor: Actor) -> None:
 REFUND_STATUS = {"pending": Refund.Status.PENDING, "requires_action": Refund.Status.PENDING,
                  "succeeded": Refund.Status.SUCCEEDED, "failed": Refund.Status.FAILED,
                  "canceled": Refund.Status.CANCELED}
+# The statuses each target may be reached from (the guarded update's `status__in`).
+REFUND_EARLIER = {Refund.Status.PENDING: [], Refund.Status.SUCCEEDED: [Refund.Status.PENDING],
+                  Refund.Status.FAILED: [Refund.Status.PENDING, Refund.Status.SUCCEEDED],
+                  Refund.Status.CANCELED: [Refund.Status.PENDING]}
 
 
 def refund_status_advance(*, refund: Refund, stripe_refund: dict[str, Any] | None, actor: Actor,
                           failure: str = "") -> tuple[Refund, bool]:
     """Record Stripe's refund (or, with `stripe_refund` None, Stripe's definite refusal): the
     status moves forward only; an accepted refund posts its ledger entry once; a failed or
-    canceled one gives its reserved amount back to the payment and reverses its entry."""
+    canceled one gives its reserved amount back to the payment and reverses its entry. A succeeded
+    refund can still fail later at Stripe (a closed card: the money returns to our balance), so
+    SUCCEEDED→FAILED is a move too; nothing ever leaves FAILED or CANCELED."""
     target = REFUND_STATUS.get((stripe_refund or {}).get("status"), Refund.Status.FAILED)
-    earlier = [Refund.Status.PENDING] if target != Refund.Status.PENDING else []
+    earlier = REFUND_EARLIER[target]
     changes: dict[str, Any] = {"updated_at": timezone.now(), "attempt_open": False}
     if stripe_refund:
         changes["stripe_refund_id"] = stripe_refund["id"]
@@ -141,6 +147,7 @@ def refund_status_advance(*, refund: Refund, stripe_refund: dict[str, Any] | Non
         opened = Refund.objects.filter(pk=refund.pk, attempt_open=True).update(**changes)
         if not opened and stripe_refund:  # a webhook may bring the id of a refund whose answer was lost
             Refund.objects.filter(pk=refund.pk, stripe_refund_id="").update(stripe_refund_id=stripe_refund["id"])
+        before = Refund.objects.filter(pk=refund.pk).values_list("status", flat=True).get()
         moved = Refund.objects.filter(pk=refund.pk, status__in=earlier).update(
             status=target, failure_reason=(failure or (stripe_refund or {}).get("failure_reason") or "")[:255])
         stored = Refund.objects.select_related("payment").get(pk=refund.pk)
@@ -151,9 +158,10 @@ def refund_status_advance(*, refund: Refund, stripe_refund: dict[str, Any] | Non
         if moved or opened:
             audit_record(actor=actor, action=f"refund.{stored.status}", target_type="refund",
                          target_id=stored.public_id, organization=payment.organization,
-                         changes={"status": stored.status}, metadata={
+                         changes={"status": {"from": before, "to": stored.status}}, metadata={
                              "paymentId": payment.public_id, "amount": stored.amount_cents,
-                             "stripeRefundId": stored.stripe_refund_id or None, "failure": failure or None})
+                             "stripeRefundId": stored.stripe_refund_id or None,
+                             "failure": failure or stored.failure_reason or None})
     return stored, bool(moved)
 
 

@@ -1,5 +1,7 @@
 """Refunds: partial and repeated, never above what the charge captured (the charge row is locked,
-so concurrent refunds serialise). Events `refund.created` and `charge.refunded`."""
+so concurrent refunds serialise). Events `refund.created` and `charge.refunded`; the test helper
+`/fail` turns a succeeded refund into a failed one later, as a closed card does at Stripe
+(`refund.updated` and `refund.failed`)."""
 
 from __future__ import annotations
 
@@ -102,6 +104,34 @@ def refund_update(req: SandboxRequest, refund_id: str) -> dict[str, Any]:
     refund = store.get("refund", refund_id, account=req.stripe_account, for_update=True)
     refund["metadata"] = merge_metadata(refund["metadata"], p.metadata())
     return store.save(refund)
+
+
+FAILURE_REASONS = ("expired_or_canceled_card", "lost_or_stolen_card", "unknown")
+
+
+@route("POST", r"/v1/test_helpers/refunds/(?P<refund_id>[^/]+)/fail")
+def refund_fail(req: SandboxRequest, refund_id: str) -> dict[str, Any]:
+    """The money comes back to the balance and the charge's amount is refundable again."""
+    p = Params(req.params, ("failure_reason",))
+    refund = store.get("refund", refund_id, account=req.stripe_account, for_update=True)
+    if refund["status"] != "succeeded":
+        raise StripeApiError(f"Only a succeeded refund can fail; this one is {refund['status']}.",
+                             code="refund_not_failable", param="refund")
+    charge = store.get("charge", refund["charge"], account=req.stripe_account, for_update=True)
+    txn = balance.balance_transaction_create(
+        amount=refund["amount"], currency=refund["currency"], fee=0, source=refund["id"], type="refund_failure",
+        reporting_category="refund_failure", description="REFUND FAILURE", available_days=0,
+        account=req.stripe_account)
+    refund.update(status="failed", failure_balance_transaction=txn["id"],
+                  failure_reason=p.string("failure_reason", choices=FAILURE_REASONS) or "expired_or_canceled_card")
+    store.save(refund)
+    charge["amount_refunded"] -= refund["amount"]
+    charge["refunded"] = False
+    charge["refunds"]["data"] = [refund if r["id"] == refund["id"] else r for r in charge["refunds"]["data"]]
+    store.save(charge)
+    events.emit("refund.updated", refund, account=req.stripe_account, previous_attributes={"status": "succeeded"})
+    events.emit("refund.failed", refund, account=req.stripe_account, previous_attributes={"status": "succeeded"})
+    return refund
 
 
 @route("GET", r"/v1/refunds")
