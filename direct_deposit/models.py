@@ -210,12 +210,14 @@ class Payout(models.Model):
 
 
 # Forward order: a later report only moves a payout to a higher rank (an old event never wins).
+# FAILED ranks above PAID: Stripe documents that a bank can return a payout after it was `paid`
+# (`payout.failed` follows `payout.paid`). CANCELED is terminal: only a pending payout is canceled.
 RANK = {Payout.Status.PENDING: 0, Payout.Status.IN_TRANSIT: 1, Payout.Status.PAID: 2,
-        Payout.Status.FAILED: 2, Payout.Status.CANCELED: 2}
+        Payout.Status.FAILED: 3, Payout.Status.CANCELED: 2}
 
 
 def statuses_before(status: str) -> list[str]:
-    return [name for name, rank in RANK.items() if rank < RANK[status]]
+    return [name for name, rank in RANK.items() if rank < RANK[status] and name != Payout.Status.CANCELED]
 
 
 class PayrollRunLine(models.Model):

@@ -36,6 +36,8 @@ class EntryKind(models.TextChoices):
     PAYROLL_TRANSFER = "payroll_transfer", "Payroll transfer to an employee (into clearing)"
     PAYROLL_PAID = "payroll_paid", "Payroll payout paid (expense out of clearing)"
     PAYROLL_TRANSFER_REVERSAL = "payroll_transfer_reversal", "Payroll transfer reversed (failed payout)"
+    # A payout the bank returned after it was paid: its PAYROLL_PAID undone before the reversal.
+    PAYROLL_PAID_REVERSAL = "payroll_paid_reversal", "Payroll payout returned after paid (expense back to clearing)"
     # Before clearing, expense was booked at the transfer; kept so entries posted then stay valid.
     PAYROLL_PAYOUT = "payroll_payout", "Payroll payout (expense at transfer, before clearing)"
     PAYROLL_PAYOUT_FAILURE = "payroll_payout_failure", "Payroll payout failed (reversal, before clearing)"

@@ -34,6 +34,7 @@ from ledger import clock
 from ledger.models import EntryKind, JournalEntry
 from ledger.services import (
     payroll_paid_post,
+    payroll_paid_reversal_post,
     payroll_payout_failure_post,
     payroll_transfer_post,
     payroll_transfer_reversal_post,
@@ -256,7 +257,8 @@ def _line_result(payout: Payout, result: str, error: str) -> None:
 
 def payout_status_advance(*, payout: Payout, stripe_payout: dict[str, Any], actor: Actor) -> tuple[Payout, bool]:
     """Move the payout forward to Stripe's status (never back) with its dates and failure; a
-    failed or canceled payout opens the reversal step, which is then run. Returns (payout, moved)."""
+    failed or canceled payout opens the reversal step, which is then run. A paid payout can still
+    fail (the bank returns it): its expense is reversed, then its transfer. Returns (payout, moved)."""
     status = stripe_payout["status"]
     if status not in Payout.Status.values:
         return payout, False
@@ -271,13 +273,16 @@ def payout_status_advance(*, payout: Payout, stripe_payout: dict[str, Any], acto
         if payout.stripe_transfer_id and not payout.stripe_transfer_reversal_id:
             changes.update(attempt=Payout.Attempt.REVERSE, attempt_started_at=timezone.now())
     with transaction.atomic():
-        before = Payout.objects.filter(pk=payout.pk).values_list("status", flat=True).first()
+        # Locked: a `paid` committing meanwhile must be seen, or its expense would stay booked.
+        before = Payout.objects.select_for_update().filter(pk=payout.pk).values_list("status", flat=True).first()
         moved = Payout.objects.filter(pk=payout.pk, status__in=statuses_before(status)).exclude(
             attempt__in=(Payout.Attempt.TRANSFER, Payout.Attempt.PAYOUT)).update(**changes)
         if moved:
             if status == Payout.Status.PAID:
                 _expense_recognise(payout, actor=actor)
             if status in (Payout.Status.FAILED, Payout.Status.CANCELED):
+                if before == Payout.Status.PAID:  # the bank returned it: the expense goes back first
+                    _expense_unrecognise(payout, reason=changes["failure_code"], actor=actor)
                 _line_result(payout, PayrollRunLine.Result.FAILED, changes["failure_reason"])
                 # A payout can fail days after its run completed (the bank returns it).
                 PayrollRun.objects.filter(pk=payout.payroll_run_id or 0, status=PayrollRun.Status.COMPLETED).update(
@@ -301,6 +306,14 @@ def _expense_recognise(payout: Payout, *, actor: Actor) -> None:
     if entry is not None and entry.kind == EntryKind.PAYROLL_TRANSFER:
         payroll_paid_post(transfer_entry=entry, actor=actor,
                           description=f"Payroll paid {payout.public_id} to {payout.recipient.public_id}")
+
+
+def _expense_unrecognise(payout: Payout, *, reason: str, actor: Actor) -> None:
+    """A payout returned after `paid`: its PAYROLL_PAID is reversed in the transaction that marks
+    it failed, so the reversal step's transfer reversal then empties clearing (DESIGN §7)."""
+    entry = _transfer_entry(payout)
+    if entry is not None and entry.kind == EntryKind.PAYROLL_TRANSFER:
+        payroll_paid_reversal_post(transfer_entry=entry, reason=f"payout returned after paid: {reason}", actor=actor)
 
 
 def _sandbox_now() -> dt.datetime:

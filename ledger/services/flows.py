@@ -113,9 +113,11 @@ def payroll_transfer_reversal_post(*, transfer_entry: JournalEntry, stripe_refer
                                    date: Date | None = None, actor: Actor | None = None) -> JournalEntry:
     """Kind PAYROLL_TRANSFER_REVERSAL, posted when a failed or canceled payout's transfer is
     reversed (`trr_…`): Stripe balance +amount, payroll clearing −amount, linked to the transfer
-    entry by `reverses`. Refused once the payout was paid (no expense is recognised for it)."""
+    entry by `reverses`. Refused while the payout stands paid (its expense is recognised); a payout
+    returned after paid first has its PAYROLL_PAID reversed (`payroll_paid_reversal_post`)."""
     amount = _cleared_amount(transfer_entry)
-    _refuse_if_posted(transfer_entry, EntryKind.PAYROLL_PAID, "reversed")
+    if not _posted(transfer_entry, EntryKind.PAYROLL_PAID_REVERSAL):
+        _refuse_if_posted(transfer_entry, EntryKind.PAYROLL_PAID, "reversed")
     return journal_entry_post(
         organization=transfer_entry.organization, kind=EntryKind.PAYROLL_TRANSFER_REVERSAL,
         source_type=transfer_entry.source_type, source_id=transfer_entry.source_id,
@@ -123,6 +125,30 @@ def payroll_transfer_reversal_post(*, transfer_entry: JournalEntry, stripe_refer
         currency=_currency(transfer_entry), date=date, stripe_reference=stripe_reference,
         reverses=transfer_entry, actor=actor,
         lines=[(STRIPE_BALANCE, amount), (PAYROLL_CLEARING, -amount)])
+
+
+def payroll_paid_reversal_post(*, transfer_entry: JournalEntry, reason: str, date: Date | None = None,
+                               actor: Actor | None = None) -> JournalEntry | None:
+    """Kind PAYROLL_PAID_REVERSAL, posted when the bank returns a payout after it was paid (Stripe's
+    `payout.failed` after `payout.paid`): the PAYROLL_PAID entry mirrored (payroll clearing +amount,
+    payroll expense −amount), linked by `reverses`, so the transfer reversal then empties clearing.
+    None when the payout was never paid (nothing to undo)."""
+    paid = _posted(transfer_entry, EntryKind.PAYROLL_PAID)
+    if paid is None:
+        return None
+    amount = _cleared_amount(transfer_entry)
+    return journal_entry_post(
+        organization=transfer_entry.organization, kind=EntryKind.PAYROLL_PAID_REVERSAL,
+        source_type=transfer_entry.source_type, source_id=transfer_entry.source_id,
+        description=f"Payroll returned after paid ({transfer_entry.stripe_reference}): {reason}"[:500],
+        currency=_currency(transfer_entry), date=date, reverses=paid, actor=actor,
+        lines=[(PAYROLL_CLEARING, amount), (PAYROLL_EXPENSE, -amount)])
+
+
+def _posted(transfer_entry: JournalEntry, kind: str) -> JournalEntry | None:
+    return JournalEntry.objects.filter(organization_id=transfer_entry.organization_id, kind=kind,
+                                       source_type=transfer_entry.source_type,
+                                       source_id=transfer_entry.source_id).first()
 
 
 def _cleared_amount(transfer_entry: JournalEntry) -> int:
