@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from audit.services import audit_record
+from identity.admin_login import GuardedAdminAuthenticationForm
 from identity.models import ApiKey, Organization, Role, User
 from identity.services import api_key_create, api_key_revoke
 from oracle_ledger.api.authentication import actor_for
@@ -132,3 +133,6 @@ class ApiKeyAdmin(AdminsOnlyMixin, admin.ModelAdmin):
         for key in queryset:
             api_key_revoke(api_key=key, actor=actor_for(request))
         self.message_user(request, f"Revoked {queryset.count()} key(s).")
+
+# The admin's login form counts failures per email and audits every attempt, as the API login does.
+admin.site.login_form = GuardedAdminAuthenticationForm

@@ -96,3 +96,11 @@ def user_create(*, email: str, password: str, role: str, organization: Organizat
     return User.objects.create_user(email, password, role=role, organization=organization, is_staff=is_staff,
                                     is_superuser=False)  # admin-site rights come from the role
 
+
+def login_failure_audit(*, request, email: str, via: str = "api") -> None:
+    """A failed login (API or admin), audited against the user when the email is known, without
+    telling the caller whether it is."""
+    known = User.objects.select_related("organization").filter(email__iexact=email).first()
+    audit_record(actor=None, action="auth.login_failed", outcome="failure", target_type="user",
+                 target_id=known.public_id if known else "", organization=known.organization if known else None,
+                 request=request, metadata={"email": email, "via": via})

@@ -18,6 +18,7 @@ from identity.serializers import (
     RefreshTokenInput,
     UserOutput,
 )
+from identity.services import login_failure_audit
 from identity.tokens import access_for, refresh_validate, tokens_for
 from oracle_ledger.actors import Actor
 from oracle_ledger.api.authentication import client_ip
@@ -41,7 +42,7 @@ class LoginView(APIView):
         user = authenticate(request._request, username=email, password=password)
         if user is None:
             login_failure_note(request._request, email)
-            self._audit_failure(request, email)
+            login_failure_audit(request=request, email=email)
             raise AuthenticationRequiredError(LOGIN_FAILED)
         update_last_login(None, user)
         access, refresh = tokens_for(user)
@@ -51,14 +52,6 @@ class LoginView(APIView):
         return Response({"token": access, "expiresIn": settings.JWT_TTL_TEXT, "user": UserOutput(user).data,
                          "refreshToken": refresh})
 
-    @staticmethod
-    def _audit_failure(request, email: str) -> None:
-        from identity.models import User
-
-        known = User.objects.select_related("organization").filter(email__iexact=email).first()
-        audit_record(actor=None, action="auth.login_failed", outcome="failure", target_type="user",
-                     target_id=known.public_id if known else "", organization=known.organization if known else None,
-                     request=request, metadata={"email": email})
 
 
 class RefreshView(APIView):
