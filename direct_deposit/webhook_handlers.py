@@ -1,8 +1,8 @@
 """Stripe events about recipients' accounts, transfers and payouts (issue 10), routed by the
 webhooks registry into the services the API uses.
 
-`account.updated` carries the whole account, and `ordered=True` skips an event older than one
-already applied, so the verification columns follow Stripe's latest state. Payout events re-read
+`account.updated` re-reads the account from Stripe (and `ordered=True` skips an event older than
+one already applied), so the verification columns follow Stripe's latest state. Payout events re-read
 the payout from Stripe (events arrive late and out of order) and move the status only forward;
 a payout whose own create answer was lost is first finished with the same keys."""
 
@@ -26,7 +26,10 @@ def account_updated(*, event, obj: dict[str, Any]):
         recipient = Recipient.objects.select_related("organization").filter(public_id=ours).first()
     if recipient is None:
         raise EventIgnored(f"Account {obj['id']} is not one of our recipients.")
-    recipient_sync(recipient=recipient, account=obj, actor=Actor.stripe(organization=recipient.organization))
+    # Stripe's `created` is in whole seconds: two updates in one second may arrive in either order,
+    # so the columns follow the account as Stripe holds it now, never an older payload.
+    account = gateway.account_retrieve(obj["id"]).to_dict()
+    recipient_sync(recipient=recipient, account=account, actor=Actor.stripe(organization=recipient.organization))
     return recipient.organization
 
 

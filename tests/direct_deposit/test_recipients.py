@@ -140,3 +140,19 @@ def test_another_organisations_bank_account_is_404(admin_client, client_for, mak
     response = admin_client.post(f"/api/v1/direct-deposit/recipients/{mine['id']}/bank-accounts/"
                                  f"{theirs['bankAccounts'][0]['id']}/default")
     error(response, 404, "RESOURCE_NOT_FOUND")
+
+
+def test_a_stale_account_updated_payload_cannot_turn_verification_back(make_recipient, org):
+    """Stripe's `created` is in whole seconds, so an older update can arrive last with an equal
+    timestamp: the handler follows the account as Stripe holds it, not the payload."""
+    data = make_recipient(dob=OTHER_DOB)
+    [stale] = [e for e in events_of("account.updated", data["stripeAccountId"])
+               if not e["data"]["object"]["payouts_enabled"]] or [None]
+    advance(2)
+    [fresh] = [e for e in events_of("account.updated", data["stripeAccountId"])
+               if e["data"]["object"]["payouts_enabled"]]
+    handle("account.updated", fresh["data"]["object"])
+    stale_payload = stale["data"]["object"] if stale else {**fresh["data"]["object"], "payouts_enabled": False}
+    handle("account.updated", stale_payload)
+    recipient = Recipient.objects.get(public_id=data["id"])
+    assert (recipient.verification_status, recipient.payouts_enabled) == ("verified", True)
