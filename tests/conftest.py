@@ -114,3 +114,29 @@ def client_for(make_user):
 
     return make
 
+
+
+@pytest.fixture
+def sandbox_stripe(settings):
+    """The gateway on the in-process sandbox, whatever the environment says, with no default
+    webhook endpoint (tests deliver events themselves; deliveries would otherwise target port
+    8000)."""
+    from oracle_ledger import gateway
+
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_API_BASE = ""
+    settings.STRIPE_SANDBOX = True
+    settings.SANDBOX_WEBHOOK_URL = ""
+    gateway.reset_client()
+    yield
+    gateway.reset_client()
+
+
+@pytest.fixture
+def sandbox_stripe_failures_cleared(sandbox_stripe):
+    """`sandbox_stripe`, and no injected failure outlives its test (for tests that may use the
+    sandbox database; clearing touches it)."""
+    from stripe_sandbox import failures
+
+    yield
+    failures.clear()

@@ -21,18 +21,9 @@ ACCOUNTS = {"succeeds": "000123456789", "no_account": "000111111116", "account_c
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_settings(settings):
-    from oracle_ledger import gateway
-
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_SANDBOX = True
-    settings.SANDBOX_WEBHOOK_URL = ""  # tests deliver the sandbox's events themselves
+def _sandbox_settings(sandbox_stripe, settings):
     settings.STRIPE_WEBHOOK_SECRET = [SECRET]
     settings.RATE_LIMIT_ENABLED = False
-    gateway.reset_client()
-    yield
-    gateway.reset_client()
 
 
 def freeze(day: dt.date, hour: int = 10) -> None:

@@ -9,8 +9,8 @@ from ach.models import AchPayment
 from audit.models import AuditEntry
 from oracle_ledger.api.permissions import Capability
 from tests.ach.factories import AchPaymentFactory
-from tests.ach.helpers import error, stripe_intent_count
 from tests.customers.factories import CustomerFactory
+from tests.helpers import error, stripe_intent_count
 from tests.identity.matrix import ACH_ENDPOINTS, assert_access, roles_for
 
 

@@ -11,7 +11,7 @@ import pytest
 from ach.models import AchPayment
 from audit.models import AuditEntry
 from tests.ach.conftest import advance, deliver_all, freeze
-from tests.ach.helpers import error, stripe_intent_count
+from tests.helpers import error, stripe_intent_count
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 

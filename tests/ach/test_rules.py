@@ -9,7 +9,7 @@ import pytest
 
 from ach.models import AchPayment
 from customers.models import PaymentMethod
-from tests.ach.helpers import error, failing_fields, stripe_intent_count
+from tests.helpers import error, failing_fields, stripe_intent_count
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 

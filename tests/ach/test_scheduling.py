@@ -12,7 +12,7 @@ from audit.models import AuditEntry
 from oracle_ledger.actors import Actor
 from stripe_sandbox import failures
 from tests.ach.conftest import advance, deliver_all, freeze
-from tests.ach.helpers import stripe_intent_count
+from tests.helpers import stripe_intent_count
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 

@@ -9,7 +9,7 @@ import pytest
 from audit.models import AuditEntry
 from customers.models import Customer
 from oracle_ledger import gateway
-from tests.customers.helpers import error
+from tests.helpers import error
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")

@@ -10,7 +10,7 @@ from customers.models import Customer, PaymentMethod
 from customers.selectors import customer_list
 from oracle_ledger.actors import Actor
 from tests.customers.factories import CustomerFactory
-from tests.customers.helpers import error
+from tests.helpers import error
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

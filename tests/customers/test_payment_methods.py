@@ -9,7 +9,7 @@ from audit.models import AuditEntry
 from customers.models import PaymentMethod
 from oracle_ledger import gateway
 from stripe_sandbox import failures
-from tests.customers.helpers import error, failing_fields
+from tests.helpers import error, failing_fields
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -6,7 +6,7 @@ import pytest
 
 from customers.models import Customer
 from oracle_ledger.api.permissions import Capability
-from tests.customers.helpers import error
+from tests.helpers import error
 from tests.identity.factories import ApiKeyFactory
 from tests.identity.matrix import assert_access, roles_for
 

@@ -8,7 +8,7 @@ from audit.models import AuditEntry
 from customers.models import Customer
 from oracle_ledger import gateway
 from stripe_sandbox import failures
-from tests.customers.helpers import error
+from tests.helpers import error
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

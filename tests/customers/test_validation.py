@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from customers.models import Customer
-from tests.customers.helpers import error, failing_fields
+from tests.helpers import error, failing_fields
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -15,21 +15,9 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_settings(settings):
-    from oracle_ledger import gateway
-
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_SANDBOX = True
-    settings.SANDBOX_WEBHOOK_URL = ""
+def _sandbox_settings(sandbox_stripe_failures_cleared, settings):
     settings.RATE_LIMITS = {**settings.RATE_LIMITS, "direct_deposit": "1000/m"}
     settings.PAYROLL_PARALLELISM = 1
-    gateway.reset_client()
-    yield
-    gateway.reset_client()
-    from stripe_sandbox import failures
-
-    failures.clear()
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from direct_deposit.services import payout_attempts_sweep
 from ledger.models import EntryKind, JournalEntry
 from stripe_sandbox import DB, failures
 from stripe_sandbox.models import SandboxObject
-from tests.direct_deposit.helpers import error, payouts_of, transfers_to
+from tests.direct_deposit.helpers import payouts_of, transfers_to
+from tests.helpers import error
 from webhooks import registry
 
 pytestmark = pytest.mark.django_db(databases="__all__")

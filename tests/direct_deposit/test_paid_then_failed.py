@@ -22,9 +22,9 @@ from ledger.services import reconciliation_compute
 from oracle_ledger.actors import Actor
 from stripe_sandbox import clock
 from stripe_sandbox.resources.payouts import FAILURE_MESSAGES
-from tests.direct_deposit.helpers import sandbox_count
 from tests.direct_deposit.test_ledger import balance, booked_topup
 from tests.direct_deposit.test_payouts import entries
+from tests.helpers import sandbox_count
 from tests.stripe_sandbox.connect_helpers import advance, events_of
 
 pytestmark = pytest.mark.django_db(databases="__all__")

@@ -20,7 +20,8 @@ from stripe_sandbox import clock
 from stripe_sandbox.resources.external_accounts import PAYOUT_OUTCOMES
 from stripe_sandbox.resources.payouts import FAILURE_MESSAGES
 from tests.direct_deposit.conftest import OTHER_DOB, REJECTED_DOB
-from tests.direct_deposit.helpers import error, payouts_of, sandbox_count, transfers_to
+from tests.direct_deposit.helpers import payouts_of, transfers_to
+from tests.helpers import error, sandbox_count
 from tests.stripe_sandbox.connect_helpers import advance, events_of
 from webhooks import registry
 

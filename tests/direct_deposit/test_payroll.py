@@ -12,7 +12,8 @@ from django.db import connection
 from direct_deposit.models import Payout, PayrollRun, PayrollRunLine
 from direct_deposit.services import payroll_run_batch_process, payroll_run_resume
 from stripe_sandbox import failures
-from tests.direct_deposit.helpers import error, payouts_of, sandbox_count, transfers_to
+from tests.direct_deposit.helpers import payouts_of, transfers_to
+from tests.helpers import error, sandbox_count
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 RUNS = "/api/v1/direct-deposit/payroll-runs"

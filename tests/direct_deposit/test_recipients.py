@@ -8,7 +8,7 @@ from audit.models import AuditEntry
 from direct_deposit.models import Recipient, RecipientBankAccount
 from oracle_ledger import gateway
 from tests.direct_deposit.conftest import OTHER_DOB, REJECTED_DOB, recipient_body
-from tests.direct_deposit.helpers import error, sandbox_count
+from tests.helpers import error, sandbox_count
 from tests.stripe_sandbox.connect_helpers import advance, events_of
 from webhooks import registry
 

@@ -7,7 +7,7 @@ import pytest
 
 from direct_deposit.models import Payout, Recipient
 from tests.direct_deposit.conftest import recipient_body
-from tests.direct_deposit.helpers import failing_fields, sandbox_count
+from tests.helpers import failing_fields, sandbox_count
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

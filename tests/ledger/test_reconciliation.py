@@ -68,14 +68,8 @@ sandbox = pytest.mark.django_db(databases="__all__")
 
 
 @pytest.fixture
-def stripe_sandbox_on(settings):
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_SANDBOX = True
-    settings.SANDBOX_WEBHOOK_URL = ""
-    gateway.reset_client()
-    yield
-    gateway.reset_client()
+def stripe_sandbox_on(sandbox_stripe):
+    """The sandbox for the tests that reconcile against it (tests/conftest.py `sandbox_stripe`)."""
 
 
 @pytest.fixture

@@ -6,19 +6,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_settings(settings):
-    from oracle_ledger import gateway
-
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_SANDBOX = True
-    settings.SANDBOX_WEBHOOK_URL = ""
-    gateway.reset_client()
-    yield
-    gateway.reset_client()
-    from stripe_sandbox import failures
-
-    failures.clear()
+def _sandbox_settings(sandbox_stripe_failures_cleared):
+    """Every test here runs on the in-process sandbox (tests/conftest.py `sandbox_stripe`)."""
 
 
 @pytest.fixture

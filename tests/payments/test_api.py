@@ -8,7 +8,7 @@ import pytest
 from audit.models import AuditEntry
 from ledger.models import EntryKind, JournalEntry
 from payments.models import Payment
-from tests.payments.helpers import error, failing_fields, stripe_intent_count
+from tests.helpers import error, failing_fields, stripe_intent_count
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

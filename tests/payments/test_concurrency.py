@@ -12,7 +12,7 @@ from ledger.models import JournalEntry
 from payments.models import Payment, Refund
 from stripe_sandbox import DB
 from stripe_sandbox.models import SandboxObject
-from tests.payments.helpers import stripe_intent_count
+from tests.helpers import stripe_intent_count
 
 pytestmark = pytest.mark.django_db(transaction=True, databases="__all__")
 

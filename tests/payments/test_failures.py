@@ -16,7 +16,7 @@ from payments.models import Payment, Refund
 from payments.services import payment_attempts_sweep
 from payments.services.payments import _attempt_insert
 from stripe_sandbox import failures
-from tests.payments.helpers import error, stripe_intent_count
+from tests.helpers import error, stripe_intent_count
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 EVERY_TRY = gateway.MAX_NETWORK_RETRIES + 1  # the SDK's own retries must all fail too

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.customers.factories import CustomerFactory
+from tests.helpers import error
 from tests.payments.factories import PaymentFactory
-from tests.payments.helpers import error
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 T0 = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

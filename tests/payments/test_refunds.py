@@ -6,7 +6,7 @@ import pytest
 
 from ledger.models import EntryKind, JournalEntry
 from payments.models import Payment, Refund
-from tests.payments.helpers import error, failing_fields
+from tests.helpers import error, failing_fields
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

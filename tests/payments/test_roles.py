@@ -8,9 +8,9 @@ import pytest
 from audit.models import AuditEntry
 from oracle_ledger.api.permissions import Capability
 from payments.models import Payment, Refund
+from tests.helpers import error
 from tests.identity.factories import ApiKeyFactory
 from tests.identity.matrix import assert_access, roles_for
-from tests.payments.helpers import error
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -6,7 +6,7 @@ import pytest
 
 from customers.models import Customer, PaymentMethod
 from payments.models import Payment
-from tests.payments.helpers import error, failing_fields, stripe_intent_count
+from tests.helpers import error, failing_fields, stripe_intent_count
 
 pytestmark = pytest.mark.django_db(databases="__all__")
 

@@ -6,17 +6,8 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
-def _sandbox_settings(settings):
-    from oracle_ledger import gateway
-
-    settings.STRIPE_SECRET_KEY = ""
-    settings.STRIPE_API_BASE = ""
-    settings.STRIPE_SANDBOX = True
-    # No default endpoint unless a test asks: deliveries would otherwise target port 8000.
-    settings.SANDBOX_WEBHOOK_URL = ""
-    gateway.reset_client()
-    yield
-    gateway.reset_client()
+def _sandbox_settings(sandbox_stripe):
+    """Every test here runs on the in-process sandbox (tests/conftest.py `sandbox_stripe`)."""
 
 
 @pytest.fixture
