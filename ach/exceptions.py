@@ -49,9 +49,3 @@ ERROR_FOR_DISABLING_CODE: dict[str, type[AchRuleError]] = {
     "R02": AchAccountClosedError, "R03": AchNoAccountError, "R04": AchInvalidAccountError,
     **dict.fromkeys(["R05", "R07", "R10", "R29", "R51"], AchUnauthorizedError),
 }
-
-
-class AchRequestReusedError(ValidationFailedError):
-    """The Idempotency-Key of an unfinished debit came back with a different request."""
-
-    code, default_message = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used for a different request."

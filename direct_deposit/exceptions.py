@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from oracle_ledger.errors import DomainError, ResourceAlreadyExistsError, StripeError, ValidationFailedError
+from oracle_ledger.errors import DomainError, ResourceAlreadyExistsError, StripeError
 
 
 class RecipientNotVerifiedError(DomainError):
@@ -33,9 +33,3 @@ class DirectDepositStripeUnavailableError(StripeError):
 
     default_message = "Stripe is unavailable; the payout is recorded and will be completed."
     suggestion = "Read the payout later; do not create it again."
-
-
-class PayoutRequestReusedError(ValidationFailedError):
-    """The Idempotency-Key of an unfinished payout came back with a different request."""
-
-    code, default_message = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used for a different request."

@@ -70,3 +70,9 @@ class ExternalServiceError(DomainError):
 
 class InternalError(DomainError):
     code, http_status, default_message = "INTERNAL_ERROR", 500, "An unexpected error occurred."
+
+
+class IdempotencyKeyReusedError(ValidationFailedError):
+    """An Idempotency-Key came back with a different request."""
+
+    code, default_message = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used for a different request."

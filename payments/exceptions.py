@@ -35,9 +35,3 @@ class PaymentBusyError(ResourceAlreadyExistsError):
     code, http_status, default_message = (
         "IDEMPOTENCY_CONFLICT", 409, "Another operation on this payment is still in progress.")
     suggestion = "Retry after it has finished."
-
-
-class PaymentRequestReusedError(ValidationFailedError):
-    """The Idempotency-Key of an unfinished payment or refund came back with a different request."""
-
-    code, default_message = "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was already used for a different request."

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from ach import clock, return_codes
-from ach.exceptions import AchInsufficientFundsError, AchNotRepresentableError, AchRequestReusedError
+from ach.exceptions import AchInsufficientFundsError, AchNotRepresentableError
 from ach.models import AchPayment
 from ach.services import rules
 from ach.services.submission import ach_payment_submit
@@ -20,6 +20,7 @@ from audit.services import audit_record
 from customers.models import Customer, PaymentMethod
 from customers.services import customer_ensure_chargeable
 from oracle_ledger.actors import Actor
+from oracle_ledger.request_keys import row_for_request
 
 
 @dataclass
@@ -52,12 +53,8 @@ def ach_payment_create(*, actor: Actor, customer: Customer, payment_method: Paym
 
 
 def _existing_for_request(organization, request_key: str, fingerprint: str) -> AchPayment | None:
-    if not request_key:
-        return None
-    payment = AchPayment.objects.filter(organization=organization, request_key=request_key).first()
-    if payment is not None and payment.request_fingerprint != fingerprint:
-        raise AchRequestReusedError(details={"achPaymentId": payment.public_id})
-    return payment
+    return row_for_request(AchPayment.objects.filter(organization=organization), request_key, fingerprint,
+                           details_key="achPaymentId")
 
 
 def _submit_if_due(payment: AchPayment, actor: Actor) -> AchPayment:

@@ -17,11 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
-from direct_deposit.exceptions import (
-    DirectDepositStripeUnavailableError,
-    PayoutRequestReusedError,
-    RecipientNotVerifiedError,
-)
+from direct_deposit.exceptions import DirectDepositStripeUnavailableError, RecipientNotVerifiedError
 from direct_deposit.models import (
     Payout,
     PayrollRun,
@@ -43,6 +39,7 @@ from ledger.services import (
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import ValidationFailedError
+from oracle_ledger.request_keys import row_for_request
 
 # Stripe's standard payout fee, billed to the platform per payout (DESIGN §9). The employee's bank
 # receives the full amount, so `net` is the amount; reconciliation compares the fee with Stripe's.
@@ -97,12 +94,8 @@ def payout_create(*, actor: Actor, recipient: Recipient, bank: RecipientBankAcco
 
 
 def _existing_for_request(organization, request_key: str, fingerprint: str) -> Payout | None:
-    if not request_key:
-        return None
-    payout = Payout.objects.filter(organization=organization, request_key=request_key).first()
-    if payout is not None and payout.request_fingerprint != fingerprint:
-        raise PayoutRequestReusedError(details={"payoutId": payout.public_id})
-    return payout
+    return row_for_request(Payout.objects.filter(organization=organization), request_key, fingerprint,
+                           details_key="payoutId")
 
 
 def payout_requested_audit(*, payout: Payout, actor: Actor) -> None:

@@ -23,8 +23,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework.response import Response
 
+from oracle_ledger import errors
 from oracle_ledger.api.errors import _drf_to_domain, error_response
-from oracle_ledger.errors import DomainError, InvalidRequestError, ResourceAlreadyExistsError, ValidationFailedError
+from oracle_ledger.errors import DomainError, InvalidRequestError, ResourceAlreadyExistsError
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
@@ -37,9 +38,7 @@ class IdempotencyConflictError(ResourceAlreadyExistsError):
     suggestion = "Retry after the first request has finished."
 
 
-class IdempotencyKeyReusedError(ValidationFailedError):
-    code, http_status, default_message = (
-        "IDEMPOTENCY_KEY_REUSED", 422, "This Idempotency-Key was already used for a different request.")
+class IdempotencyKeyReusedError(errors.IdempotencyKeyReusedError):
     suggestion = "Use a new Idempotency-Key for a new request."
 
 

@@ -19,10 +19,10 @@ from customers.models import Customer, PaymentMethod
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import StripeError, ValidationFailedError
+from oracle_ledger.request_keys import row_for_request
 from payments.exceptions import (
     PaymentBusyError,
     PaymentDeclinedError,
-    PaymentRequestReusedError,
     PaymentStateError,
     PaymentStripeUnavailableError,
 )
@@ -57,12 +57,8 @@ def payment_create(*, actor: Actor, customer: Customer, payment_method: PaymentM
 
 
 def _existing_for_request(organization, request_key: str, fingerprint: str) -> Payment | None:
-    if not request_key:
-        return None
-    payment = Payment.objects.filter(organization=organization, request_key=request_key).first()
-    if payment is not None and payment.request_fingerprint != fingerprint:
-        raise PaymentRequestReusedError(details={"paymentId": payment.public_id})
-    return payment
+    return row_for_request(Payment.objects.filter(organization=organization), request_key, fingerprint,
+                           details_key="paymentId")
 
 
 def _attempt_insert(*, actor: Actor, customer: Customer, payment_method: PaymentMethod,

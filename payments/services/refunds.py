@@ -18,8 +18,8 @@ from audit.services import audit_record
 from oracle_ledger import gateway
 from oracle_ledger.actors import Actor
 from oracle_ledger.errors import StripeError
+from oracle_ledger.request_keys import row_for_request
 from payments.exceptions import (
-    PaymentRequestReusedError,
     PaymentStateError,
     PaymentStripeUnavailableError,
     RefundTooLargeError,
@@ -44,12 +44,11 @@ def _refund_reserve(*, actor: Actor, payment: Payment, amount_cents: int | None,
                     metadata: dict[str, Any], request_key: str, fingerprint: str) -> Refund:
     with transaction.atomic(durable=True):
         locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        if request_key:  # a retry after an outage: the same refund, the same Stripe key
-            existing = Refund.objects.filter(payment=locked, request_key=request_key).first()
-            if existing is not None and existing.request_fingerprint != fingerprint:
-                raise PaymentRequestReusedError(details={"refundId": existing.public_id})
-            if existing is not None:
-                return existing
+        # A retry after an outage: the same refund, the same Stripe key.
+        existing = row_for_request(Refund.objects.filter(payment=locked), request_key, fingerprint,
+                                   details_key="refundId")
+        if existing is not None:
+            return existing
         _ensure_refundable(locked)
         remaining = locked.amount_cents - locked.refunded_cents
         amount = remaining if amount_cents is None else amount_cents
